@@ -1,0 +1,83 @@
+//! Every environment variable a Slipway binary reads, in one place.
+//!
+//! Flags that a buildspec sets have an env-var twin named here; `--help` shows each twin next
+//! to its flag (clap's `[env: ...]`), and the README's table is written from this list.
+//! Precedence everywhere: flag, then env twin, then fallbacks named beside it, then default.
+
+// ---- shared by every binary -------------------------------------------------------------
+
+/// `--progress auto|always|never`.
+pub const PROGRESS: &str = "SLIPWAY_PROGRESS";
+/// `--region` (the SDK's own variable; asset-sync also reads `FOG_REGION`).
+pub const AWS_REGION: &str = "AWS_REGION";
+/// `--endpoint-url` (the SDK also reads the per-service `AWS_ENDPOINT_URL_<SERVICE>`).
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// `--path-style`: address S3 buckets in the path, as S3-compatible stores need.
+pub const AWS_S3_FORCE_PATH_STYLE: &str = "AWS_S3_FORCE_PATH_STYLE";
+/// Generic CI marker (GitHub Actions, GitLab, Buildkite, ...). CodeBuild does not set it.
+pub const CI: &str = "CI";
+
+// ---- CodeBuild and CodePipeline (read, never set) ---------------------------------------
+
+pub const CODEBUILD_BUILD_ID: &str = "CODEBUILD_BUILD_ID";
+pub const CODEBUILD_RESOLVED_SOURCE_VERSION: &str = "CODEBUILD_RESOLVED_SOURCE_VERSION";
+pub const CODEBUILD_SOURCE_VERSION: &str = "CODEBUILD_SOURCE_VERSION";
+pub const CODEBUILD_WEBHOOK_TRIGGER: &str = "CODEBUILD_WEBHOOK_TRIGGER";
+pub const CODEBUILD_WEBHOOK_HEAD_REF: &str = "CODEBUILD_WEBHOOK_HEAD_REF";
+pub const CODEBUILD_WEBHOOK_BASE_REF: &str = "CODEBUILD_WEBHOOK_BASE_REF";
+pub const CODEBUILD_WEBHOOK_EVENT: &str = "CODEBUILD_WEBHOOK_EVENT";
+pub const CODEBUILD_INITIATOR: &str = "CODEBUILD_INITIATOR";
+
+// ---- asset-sync -------------------------------------------------------------------------
+
+/// `--bucket`; falls back to asset_sync's `FOG_DIRECTORY`.
+pub const ASSET_SYNC_BUCKET: &str = "ASSET_SYNC_BUCKET";
+pub const FOG_DIRECTORY: &str = "FOG_DIRECTORY";
+/// `--region` fallback used by asset_sync users.
+pub const FOG_REGION: &str = "FOG_REGION";
+/// `--prefix` (asset_sync reads the same name).
+pub const ASSET_SYNC_PREFIX: &str = "ASSET_SYNC_PREFIX";
+/// `--release`; falls back to `CODEBUILD_RESOLVED_SOURCE_VERSION`, then `git rev-parse HEAD`.
+pub const ASSET_SYNC_RELEASE: &str = "ASSET_SYNC_RELEASE";
+/// `--environment`; falls back to `DEPLOY_ENVIRONMENT` (what `deploy-target select` exports).
+pub const ASSET_SYNC_ENVIRONMENT: &str = "ASSET_SYNC_ENVIRONMENT";
+pub const DEPLOY_ENVIRONMENT: &str = "DEPLOY_ENVIRONMENT";
+pub const ASSET_SYNC_CONCURRENCY: &str = "ASSET_SYNC_CONCURRENCY";
+pub const ASSET_SYNC_COMPRESSED: &str = "ASSET_SYNC_COMPRESSED";
+pub const ASSET_SYNC_CACHE_CONTROL_MUTABLE: &str = "ASSET_SYNC_CACHE_CONTROL_MUTABLE";
+pub const ASSET_SYNC_FINGERPRINT_REGEX: &str = "ASSET_SYNC_FINGERPRINT_REGEX";
+pub const ASSET_SYNC_ACL: &str = "ASSET_SYNC_ACL";
+pub const ASSET_SYNC_MULTIPART_THRESHOLD: &str = "ASSET_SYNC_MULTIPART_THRESHOLD";
+pub const ASSET_SYNC_DRY_RUN: &str = "ASSET_SYNC_DRY_RUN";
+pub const ASSET_SYNC_JSON: &str = "ASSET_SYNC_JSON";
+/// asset_sync's `keep|delete|ignore`; we never delete during upload (see `prune`).
+pub const ASSET_SYNC_EXISTING_REMOTE_FILES: &str = "ASSET_SYNC_EXISTING_REMOTE_FILES";
+pub const ASSET_SYNC_KEEP_RELEASES: &str = "ASSET_SYNC_KEEP_RELEASES";
+pub const ASSET_SYNC_KEEP_DAYS: &str = "ASSET_SYNC_KEEP_DAYS";
+pub const ASSET_SYNC_MIN_AGE: &str = "ASSET_SYNC_MIN_AGE";
+pub const ASSET_SYNC_MAX_DELETE: &str = "ASSET_SYNC_MAX_DELETE";
+pub const ASSET_SYNC_FORCE: &str = "ASSET_SYNC_FORCE";
+
+// ---- deploy-target ----------------------------------------------------------------------
+
+pub const DEPLOY_TARGET_CONFIG: &str = "DEPLOY_TARGET_CONFIG";
+pub const DEPLOY_TARGET_FORMAT: &str = "DEPLOY_TARGET_FORMAT";
+pub const DEPLOY_TARGET_BRANCH: &str = "DEPLOY_TARGET_BRANCH";
+pub const DEPLOY_TARGET_TAG: &str = "DEPLOY_TARGET_TAG";
+pub const DEPLOY_TARGET_PR: &str = "DEPLOY_TARGET_PR";
+pub const DEPLOY_TARGET_PIPELINE: &str = "DEPLOY_TARGET_PIPELINE";
+pub const DEPLOY_TARGET_COMMIT: &str = "DEPLOY_TARGET_COMMIT";
+
+// ---- migrate-task -----------------------------------------------------------------------
+
+pub const MIGRATE_TASK_CLUSTER: &str = "MIGRATE_TASK_CLUSTER";
+pub const MIGRATE_TASK_SERVICE: &str = "MIGRATE_TASK_SERVICE";
+pub const MIGRATE_TASK_COPILOT: &str = "MIGRATE_TASK_COPILOT";
+pub const MIGRATE_TASK_CONTAINER: &str = "MIGRATE_TASK_CONTAINER";
+pub const MIGRATE_TASK_IMAGE: &str = "MIGRATE_TASK_IMAGE";
+pub const MIGRATE_TASK_IMAGE_TAG: &str = "MIGRATE_TASK_IMAGE_TAG";
+pub const MIGRATE_TASK_TIMEOUT: &str = "MIGRATE_TASK_TIMEOUT";
+pub const MIGRATE_TASK_CPU: &str = "MIGRATE_TASK_CPU";
+pub const MIGRATE_TASK_MEMORY: &str = "MIGRATE_TASK_MEMORY";
+pub const MIGRATE_TASK_DRY_RUN: &str = "MIGRATE_TASK_DRY_RUN";
+pub const MIGRATE_TASK_JSON: &str = "MIGRATE_TASK_JSON";

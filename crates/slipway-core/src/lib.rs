@@ -1,0 +1,13 @@
+//! What every Slipway binary shares: the exit-code table, the names of the environment
+//! variables we read, the printer that owns stdout and stderr, the progress policy, and the
+//! CodeBuild build context.
+
+pub mod codebuild;
+pub mod env;
+pub mod exit;
+pub mod printer;
+pub mod progress;
+
+pub use exit::ExitCode;
+pub use printer::Printer;
+pub use progress::ProgressMode;

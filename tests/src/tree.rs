@@ -1,0 +1,1 @@
+//! Deterministic asset trees (filled in below).
