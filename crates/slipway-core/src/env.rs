@@ -60,24 +60,58 @@ pub const ASSET_SYNC_FORCE: &str = "ASSET_SYNC_FORCE";
 
 // ---- deploy-target ----------------------------------------------------------------------
 
+// The context twins (`--branch` ... `--commit`) override what CodeBuild and git say; the
+// branch a CodePipeline-started build runs for is read from the variable the config names
+// (`branch_variable`), not from a fixed name.
+
+/// `--config`: the targets file (default `deploy-targets.toml`).
 pub const DEPLOY_TARGET_CONFIG: &str = "DEPLOY_TARGET_CONFIG";
+/// `select --format shell|env|json`.
 pub const DEPLOY_TARGET_FORMAT: &str = "DEPLOY_TARGET_FORMAT";
+/// `--branch`: the branch pushed (or a pull request's head branch).
 pub const DEPLOY_TARGET_BRANCH: &str = "DEPLOY_TARGET_BRANCH";
+/// `--tag`: the tag pushed.
 pub const DEPLOY_TARGET_TAG: &str = "DEPLOY_TARGET_TAG";
+/// `--pr`: the pull-request number.
 pub const DEPLOY_TARGET_PR: &str = "DEPLOY_TARGET_PR";
+/// `--base-branch`: the branch a pull request goes into.
+pub const DEPLOY_TARGET_BASE_BRANCH: &str = "DEPLOY_TARGET_BASE_BRANCH";
+/// `--event`: the pull-request event (`PULL_REQUEST_CREATED`, ...).
+pub const DEPLOY_TARGET_EVENT: &str = "DEPLOY_TARGET_EVENT";
+/// `--pipeline`: the CodePipeline name.
 pub const DEPLOY_TARGET_PIPELINE: &str = "DEPLOY_TARGET_PIPELINE";
+/// `--commit`: the commit (exported as `DEPLOY_RELEASE`).
 pub const DEPLOY_TARGET_COMMIT: &str = "DEPLOY_TARGET_COMMIT";
+/// `check --copilot-dir`: the Copilot workspace to check service and job names against.
+pub const DEPLOY_TARGET_COPILOT_DIR: &str = "DEPLOY_TARGET_COPILOT_DIR";
 
 // ---- migrate-task -----------------------------------------------------------------------
 
+/// `--cluster`: the ECS cluster of the service whose settings the task copies.
 pub const MIGRATE_TASK_CLUSTER: &str = "MIGRATE_TASK_CLUSTER";
+/// `--service`: the ECS service whose task definition, network and launch type the task copies.
 pub const MIGRATE_TASK_SERVICE: &str = "MIGRATE_TASK_SERVICE";
+/// `--copilot APP/ENV/SVC`: find the service by the tags Copilot put on it.
 pub const MIGRATE_TASK_COPILOT: &str = "MIGRATE_TASK_COPILOT";
+/// `--container`: the container whose image and command are replaced.
 pub const MIGRATE_TASK_CONTAINER: &str = "MIGRATE_TASK_CONTAINER";
+/// `--image`: the full image URI to run.
 pub const MIGRATE_TASK_IMAGE: &str = "MIGRATE_TASK_IMAGE";
+/// `--image-tag`: a tag in the ECR repository of the service's current image.
 pub const MIGRATE_TASK_IMAGE_TAG: &str = "MIGRATE_TASK_IMAGE_TAG";
+/// `--timeout`: stop the task and fail after this long (default: no limit).
 pub const MIGRATE_TASK_TIMEOUT: &str = "MIGRATE_TASK_TIMEOUT";
+/// `--cpu`: task-level CPU units for the copy.
 pub const MIGRATE_TASK_CPU: &str = "MIGRATE_TASK_CPU";
+/// `--memory`: task-level memory (MiB) for the copy.
 pub const MIGRATE_TASK_MEMORY: &str = "MIGRATE_TASK_MEMORY";
+/// `--dry-run`: read everything, write nothing, print the plan.
 pub const MIGRATE_TASK_DRY_RUN: &str = "MIGRATE_TASK_DRY_RUN";
+/// `--json`: one JSON object on stdout.
 pub const MIGRATE_TASK_JSON: &str = "MIGRATE_TASK_JSON";
+/// `--env` additions when no `--env` flag is given: one `KEY=VALUE` per line (values may
+/// hold commas, so lines, not a delimiter, separate them).
+pub const MIGRATE_TASK_ENV: &str = "MIGRATE_TASK_ENV";
+/// Hidden `--poll-interval-ms`: the first DescribeTasks poll interval (the default backs off
+/// from 1 s to 6 s). Tests against moto shorten it; nobody else needs it.
+pub const MIGRATE_TASK_POLL_INTERVAL_MS: &str = "MIGRATE_TASK_POLL_INTERVAL_MS";
