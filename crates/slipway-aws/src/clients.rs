@@ -26,9 +26,9 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 8,
+            max_attempts: 6,
             initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(5),
         }
     }
 }
@@ -82,7 +82,10 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// `path_style` forces path-style S3 addressing; it is also used, as botocore does,
+    /// when the endpoint is an IP address or `localhost` (no DNS name per bucket there).
     pub fn new(config: SdkConfig, path_style: bool) -> Self {
+        let path_style = path_style || config.endpoint_url().is_some_and(host_needs_path_style);
         Self { config, path_style }
     }
 
@@ -97,7 +100,8 @@ impl Clients {
 
     /// An S3 client that sends checksums only when we supply them (as plain headers, never
     /// the aws-chunked trailer that S3-compatible stores reject), validates response
-    /// checksums only when required, and has its own unlimited retry quota.
+    /// checksums only when required, signs uploads with the checksum they carry (see
+    /// [`crate::signing`]), and has its own unlimited retry quota.
     pub fn s3(&self) -> aws_sdk_s3::Client {
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
             .force_path_style(self.path_style)
@@ -108,6 +112,7 @@ impl Clients {
                     .token_bucket(TokenBucket::unlimited())
                     .build(),
             )
+            .interceptor(crate::signing::PrecomputedPayloadHash)
             .build();
         aws_sdk_s3::Client::from_conf(conf)
     }
@@ -122,5 +127,30 @@ impl Clients {
 
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+}
+
+/// Whether an endpoint's host cannot carry a bucket name as a subdomain.
+fn host_needs_path_style(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => return v6.contains(']'),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host == "localhost" || host.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_and_localhost_endpoints_use_path_style() {
+        assert!(host_needs_path_style("http://127.0.0.1:9000"));
+        assert!(host_needs_path_style("http://localhost:4566/"));
+        assert!(host_needs_path_style("http://[::1]:9000"));
+        assert!(!host_needs_path_style("https://s3.eu-west-1.amazonaws.com"));
+        assert!(!host_needs_path_style("https://minio.internal:9000"));
     }
 }

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod clients;
 pub mod error;
+pub mod signing;
 
 pub use args::AwsArgs;
 pub use clients::{Clients, RetryPolicy, load_config};

@@ -1,0 +1,271 @@
+//! The S3 calls asset-sync makes: one listing, a HEAD for the few mutable objects whose size
+//! did not change, and uploads (single PUT or multipart) that carry their SHA-256.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ObjectCannedAcl,
+};
+use base64::Engine;
+use slipway_aws::AwsErrorKind;
+
+use crate::error::{Error, Result};
+use crate::hash::FileDigest;
+use crate::headers::Headers;
+use crate::plan::RemoteObject;
+
+/// User metadata holding the hex SHA-256 of the stored bytes, so content can be compared
+/// without downloading, whatever the ETag means (SSE-KMS ETags are not MD5s).
+pub const SHA256_METADATA: &str = "slipway-sha256";
+
+/// Lists every object under `prefix` (one paginated ListObjectsV2).
+pub async fn list(
+    s3: &Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<HashMap<String, RemoteObject>> {
+    let mut out = HashMap::new();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| Error::aws(&e, &format!("failed to list s3://{bucket}/{prefix}")))?;
+        for obj in page.contents() {
+            let Some(key) = obj.key() else { continue };
+            out.insert(
+                key.to_owned(),
+                RemoteObject {
+                    size: obj.size().unwrap_or(0).max(0) as u64,
+                    etag: obj.e_tag().map(str::to_owned),
+                    last_modified: obj.last_modified().map(|t| t.secs()),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// What a HEAD tells about an object's content.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RemoteDigest {
+    /// Our recorded SHA-256 (hex), if the object has it.
+    pub sha256: Option<String>,
+    pub etag: Option<String>,
+}
+
+/// HEADs `key`; `Ok(None)` when it is gone.
+pub async fn head(s3: &Client, bucket: &str, key: &str) -> Result<Option<RemoteDigest>> {
+    match s3.head_object().bucket(bucket).key(key).send().await {
+        Ok(out) => {
+            let sha256 = out.metadata().and_then(|m| {
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(SHA256_METADATA))
+                    .map(|(_, v)| v.to_ascii_lowercase())
+            });
+            Ok(Some(RemoteDigest {
+                sha256,
+                etag: out.e_tag().map(str::to_owned),
+            }))
+        }
+        Err(e) if slipway_aws::classify(&e) == AwsErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::aws(
+            &e,
+            &format!("failed to read s3://{bucket}/{key}"),
+        )),
+    }
+}
+
+/// A failed upload attempt, classified so the caller can decide to retry.
+#[derive(Debug)]
+pub struct PutError {
+    pub kind: AwsErrorKind,
+    pub message: String,
+}
+
+impl PutError {
+    fn from_sdk<E>(
+        e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+        key: &str,
+    ) -> Self
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        Self {
+            kind: slipway_aws::classify(e),
+            message: slipway_aws::describe(e, key),
+        }
+    }
+
+    fn io(path: &Path, e: std::io::Error) -> Self {
+        Self {
+            kind: AwsErrorKind::Construction,
+            message: format!("failed to read {}: {e}", path.display()),
+        }
+    }
+}
+
+/// Everything needed to write one object.
+#[derive(Clone, Copy, Debug)]
+pub struct Put<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub path: &'a Path,
+    pub size: u64,
+    pub digest: &'a FileDigest,
+    pub headers: &'a Headers,
+    pub acl: Option<&'a ObjectCannedAcl>,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Writes one object: a single PUT, or a multipart upload when the digest has parts.
+pub async fn put(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
+    if p.digest.parts.is_empty() {
+        let body = tokio::fs::read(p.path)
+            .await
+            .map_err(|e| PutError::io(p.path, e))?;
+        if body.len() as u64 != p.size {
+            return Err(PutError {
+                kind: AwsErrorKind::Construction,
+                message: format!("{} changed while uploading", p.path.display()),
+            });
+        }
+        s3.put_object()
+            .bucket(p.bucket)
+            .key(p.key)
+            .body(ByteStream::from(body))
+            .content_type(&p.headers.content_type)
+            .cache_control(&p.headers.cache_control)
+            .set_content_encoding(p.headers.content_encoding.clone())
+            .checksum_sha256(b64(&p.digest.sha256))
+            .metadata(SHA256_METADATA, p.digest.hex())
+            .set_acl(p.acl.cloned())
+            .send()
+            .await
+            .map_err(|e| PutError::from_sdk(&e, p.key))?;
+        return Ok(());
+    }
+    put_multipart(s3, p).await
+}
+
+async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
+    let created = s3
+        .create_multipart_upload()
+        .bucket(p.bucket)
+        .key(p.key)
+        .content_type(&p.headers.content_type)
+        .cache_control(&p.headers.cache_control)
+        .set_content_encoding(p.headers.content_encoding.clone())
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .metadata(SHA256_METADATA, p.digest.hex())
+        .set_acl(p.acl.cloned())
+        .send()
+        .await
+        .map_err(|e| PutError::from_sdk(&e, p.key))?;
+    let Some(upload_id) = created.upload_id().map(str::to_owned) else {
+        return Err(PutError {
+            kind: AwsErrorKind::Rejected,
+            message: format!("{}: the server returned no multipart upload id", p.key),
+        });
+    };
+    let result = upload_parts(s3, p, &upload_id).await;
+    if result.is_err() {
+        // Best effort: an abandoned upload only costs storage until a lifecycle rule ends it.
+        let _ = s3
+            .abort_multipart_upload()
+            .bucket(p.bucket)
+            .key(p.key)
+            .upload_id(&upload_id)
+            .send()
+            .await;
+    }
+    result
+}
+
+async fn upload_parts(
+    s3: &Client,
+    p: Put<'_>,
+    upload_id: &str,
+) -> std::result::Result<(), PutError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut file = tokio::fs::File::open(p.path)
+        .await
+        .map_err(|e| PutError::io(p.path, e))?;
+    let mut completed = Vec::with_capacity(p.digest.parts.len());
+    for (i, part_hash) in p.digest.parts.iter().enumerate() {
+        let offset = i as u64 * p.digest.part_size;
+        let len = p.digest.part_size.min(p.size - offset) as usize;
+        let mut buf = vec![0u8; len];
+        file.seek(std::io::SeekFrom::Start(offset))
+            .await
+            .map_err(|e| PutError::io(p.path, e))?;
+        file.read_exact(&mut buf)
+            .await
+            .map_err(|e| PutError::io(p.path, e))?;
+        let number = i as i32 + 1;
+        let out = s3
+            .upload_part()
+            .bucket(p.bucket)
+            .key(p.key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(ByteStream::from(buf))
+            .checksum_sha256(b64(part_hash))
+            .send()
+            .await
+            .map_err(|e| PutError::from_sdk(&e, p.key))?;
+        completed.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(out.e_tag().map(str::to_owned))
+                .checksum_sha256(b64(part_hash))
+                .build(),
+        );
+    }
+    s3.complete_multipart_upload()
+        .bucket(p.bucket)
+        .key(p.key)
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(completed))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| PutError::from_sdk(&e, p.key))?;
+    Ok(())
+}
+
+/// Writes a small in-memory object (the release record).
+pub async fn put_bytes(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> std::result::Result<(), PutError> {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(&body);
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .cache_control("no-cache")
+        .checksum_sha256(b64(&digest))
+        .metadata(SHA256_METADATA, hex::encode(digest))
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| PutError::from_sdk(&e, key))?;
+    Ok(())
+}

@@ -1,0 +1,442 @@
+//! `asset-sync upload`: scan, read manifests, hash (while listing the bucket), plan, upload
+//! assets, then manifests, then the release record.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::Client;
+use futures::StreamExt;
+use slipway_core::Printer;
+use slipway_core::progress::{Progress, human_bytes};
+
+use crate::classify::Class;
+use crate::error::{Error, Result};
+use crate::hash::{self, FileDigest, HashJob};
+use crate::manifest::{self, Manifest};
+use crate::plan::{self, Decision, ObjectSpec, Reason, RemoteObject, SpecSettings};
+use crate::record::{self, RecordedObject, ReleaseRecord};
+use crate::remote::{self, Put, PutError};
+use crate::report::{Planned, UploadReport};
+use crate::scan::{self, LocalFile};
+use crate::settings::UploadSettings;
+
+/// Extra whole-object attempts on top of the SDK's own retries, for transient failures only.
+const EXTRA_ROUNDS: u32 = 2;
+
+/// Runs an upload. `Ok` holds the report even when some objects failed (its `failed` list is
+/// then non-empty and nothing that points at them was written); `Err` is for problems found
+/// before any write.
+pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<UploadReport> {
+    let started = Instant::now();
+
+    // 1. Know the release's files, and refuse bad input before touching the bucket.
+    let files = {
+        let dir = s.dir.clone();
+        tokio::task::spawn_blocking(move || scan::scan(&dir))
+            .await
+            .map_err(|e| Error::Usage(format!("scan failed: {e}")))??
+    };
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.rel.starts_with(record::RESERVED_DIR))
+    {
+        return Err(Error::BadInput {
+            path: s.dir.join(&f.rel),
+            problem: format!(
+                "the folder name {} is reserved for release records",
+                record::RESERVED_DIR
+            ),
+        });
+    }
+    let manifests = read_manifests(&s.dir, &files)?;
+    let specs = plan::objects(
+        &files,
+        &manifests,
+        &s.classifier,
+        &SpecSettings {
+            compressed: s.compressed,
+            mutable_cache_control: &s.mutable_cache_control,
+        },
+    );
+
+    // 2. Hash the sources on every core while the bucket is listed.
+    let sources: Vec<usize> = specs
+        .iter()
+        .map(|o| o.source)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let jobs: Vec<HashJob> = sources
+        .iter()
+        .map(|&i| HashJob {
+            path: files[i].path.clone(),
+            part_size: (files[i].size > s.multipart_threshold)
+                .then(|| hash::part_size(files[i].size)),
+        })
+        .collect();
+    let hashing = tokio::task::spawn_blocking(move || hash::hash_all(&jobs));
+    let listing = async {
+        if s.ignore_remote {
+            Ok(HashMap::new())
+        } else {
+            remote::list(s3, &s.bucket, &s.prefix).await
+        }
+    };
+    let (digests, remote) = tokio::join!(hashing, listing);
+    let remote = remote?;
+    let digests = digests.map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
+    let digest_of: HashMap<usize, FileDigest> = sources.into_iter().zip(digests).collect();
+
+    // 3. Decide, comparing content for mutable objects of unchanged size.
+    let mut decisions: Vec<Decision> = specs
+        .iter()
+        .map(|o| {
+            let key = format!("{}{}", s.prefix, o.rel);
+            if s.ignore_remote {
+                Decision::Upload(Reason::Forced)
+            } else {
+                plan::decide(o.class, files[o.source].size, remote.get(&key))
+            }
+        })
+        .collect();
+    resolve_checks(s3, s, &specs, &files, &digest_of, &remote, &mut decisions).await?;
+
+    let record_at = jiff::Timestamp::now();
+    let record_key = record::key(&s.prefix, record_at, &s.release);
+    let mut report = UploadReport {
+        release: s.release.clone(),
+        environment: s.environment.clone(),
+        bucket: s.bucket.clone(),
+        prefix: s.prefix.clone(),
+        dry_run: s.dry_run,
+        objects: specs.len(),
+        uploaded: 0,
+        skipped: decisions.iter().filter(|d| **d == Decision::Skip).count(),
+        failed: Vec::new(),
+        bytes_uploaded: 0,
+        seconds: 0.0,
+        record: None,
+        planned: None,
+    };
+
+    let to_upload: Vec<(usize, Reason)> = decisions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match d {
+            Decision::Upload(r) => Some((i, *r)),
+            _ => None,
+        })
+        .collect();
+
+    if s.dry_run {
+        report.planned = Some(
+            to_upload
+                .iter()
+                .map(|&(i, reason)| Planned {
+                    key: format!("{}{}", s.prefix, specs[i].rel),
+                    size: files[specs[i].source].size,
+                    reason,
+                    headers: specs[i].headers.clone(),
+                })
+                .collect(),
+        );
+        report.record = Some(record_key);
+        report.seconds = started.elapsed().as_secs_f64();
+        return Ok(report);
+    }
+
+    // 4. Assets, then manifests only if every asset made it.
+    let (assets, manifests_up): (Vec<_>, Vec<_>) = to_upload
+        .into_iter()
+        .partition(|&(i, _)| specs[i].class != Class::Manifest);
+    let ctx = Arc::new(UploadCtx {
+        s3: s3.clone(),
+        settings: s.clone(),
+        files,
+        specs,
+        digests: digest_of,
+    });
+    let total_bytes: u64 = assets
+        .iter()
+        .chain(&manifests_up)
+        .map(|&(i, _)| ctx.files[ctx.specs[i].source].size)
+        .sum();
+    let progress = Progress::start(
+        s.progress,
+        printer,
+        "upload",
+        (assets.len() + manifests_up.len()) as u64,
+        total_bytes,
+    );
+    let (n, bytes, failed) = upload_batch(&ctx, assets, &progress, printer).await;
+    report.uploaded += n;
+    report.bytes_uploaded += bytes;
+    report.failed = failed;
+    if report.failed.is_empty() {
+        let (n, bytes, failed) = upload_batch(&ctx, manifests_up, &progress, printer).await;
+        report.uploaded += n;
+        report.bytes_uploaded += bytes;
+        report.failed = failed;
+    }
+    progress.finish();
+
+    // 5. The release record, last.
+    if report.failed.is_empty() {
+        let record = ReleaseRecord {
+            format: record::FORMAT.to_owned(),
+            release: s.release.clone(),
+            environment: s.environment.clone(),
+            created_at: record_at.to_string(),
+            prefix: s.prefix.clone(),
+            tool: format!("asset-sync {}", env!("CARGO_PKG_VERSION")),
+            objects: ctx
+                .specs
+                .iter()
+                .map(|o| RecordedObject {
+                    key: format!("{}{}", s.prefix, o.rel),
+                    size: ctx.files[o.source].size,
+                    sha256: ctx.digests[&o.source].hex(),
+                    class: o.class,
+                    content_type: o.headers.content_type.clone(),
+                    cache_control: o.headers.cache_control.clone(),
+                    content_encoding: o.headers.content_encoding.clone(),
+                })
+                .collect(),
+        };
+        let body = serde_json::to_vec_pretty(&record).expect("a record serializes");
+        let mut attempt = 0;
+        loop {
+            match remote::put_bytes(s3, &s.bucket, &record_key, body.clone(), "application/json")
+                .await
+            {
+                Ok(()) => {
+                    report.record = Some(record_key);
+                    break;
+                }
+                Err(e) if e.kind.is_transient() && attempt < EXTRA_ROUNDS => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(e) => {
+                    printer.error(&e.message);
+                    report.failed.push(record_key);
+                    break;
+                }
+            }
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+struct UploadCtx {
+    s3: Client,
+    settings: UploadSettings,
+    files: Vec<LocalFile>,
+    specs: Vec<ObjectSpec>,
+    digests: HashMap<usize, FileDigest>,
+}
+
+/// Uploads objects `batch` (indexes into the specs) with bounded concurrency, largest first.
+/// Returns (uploaded count, bytes, failed keys).
+async fn upload_batch(
+    ctx: &Arc<UploadCtx>,
+    mut batch: Vec<(usize, Reason)>,
+    progress: &Progress,
+    printer: Printer,
+) -> (usize, u64, Vec<String>) {
+    batch.sort_by_key(|&(i, _)| std::cmp::Reverse(ctx.files[ctx.specs[i].source].size));
+    let mut uploads = futures::stream::iter(batch.into_iter().map(|(i, reason)| {
+        let ctx = Arc::clone(ctx);
+        async move {
+            let spec = &ctx.specs[i];
+            let key = format!("{}{}", ctx.settings.prefix, spec.rel);
+            let file = &ctx.files[spec.source];
+            if reason == Reason::SizeMismatch {
+                printer.warn(format!(
+                    "{key}: the bucket holds it with another size; replacing the broken copy"
+                ));
+            }
+            let put = Put {
+                bucket: &ctx.settings.bucket,
+                key: &key,
+                path: &file.path,
+                size: file.size,
+                digest: &ctx.digests[&spec.source],
+                headers: &spec.headers,
+                acl: ctx.settings.acl.as_ref(),
+            };
+            let result = put_with_retries(&ctx.s3, put).await;
+            (key, file.size, result)
+        }
+    }))
+    .buffer_unordered(ctx.settings.concurrency);
+
+    let (mut n, mut bytes, mut failed) = (0, 0, Vec::new());
+    while let Some((key, size, result)) = uploads.next().await {
+        match result {
+            Ok(()) => {
+                n += 1;
+                bytes += size;
+                progress.inc(1, size);
+            }
+            Err(e) => {
+                progress.println(printer, &format!("error: {}", e.message));
+                failed.push(key);
+            }
+        }
+    }
+    failed.sort();
+    (n, bytes, failed)
+}
+
+async fn put_with_retries(s3: &Client, put: Put<'_>) -> std::result::Result<(), PutError> {
+    let mut attempt = 0;
+    loop {
+        match remote::put(s3, put).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind.is_transient() && attempt < EXTRA_ROUNDS => {
+                attempt += 1;
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// 0.5 s, 1 s, 2 s ... times a random factor in [0.5, 1.5), so retries of many objects that
+/// failed together do not arrive together.
+fn backoff(attempt: u32) -> Duration {
+    let base = 0.5 * f64::from(1u32 << attempt.min(6)) / 2.0;
+    Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
+}
+
+/// Reads every manifest in the tree and checks that each file it names is present.
+fn read_manifests(dir: &Path, files: &[LocalFile]) -> Result<Vec<Manifest>> {
+    let dir_name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let present: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let mut manifests = Vec::new();
+    for f in files.iter().filter(|f| manifest::may_be_manifest(&f.rel)) {
+        let bytes = std::fs::read(&f.path).map_err(|e| Error::Io {
+            path: f.path.clone(),
+            source: e,
+        })?;
+        let parsed =
+            manifest::parse(&f.rel, &bytes, &dir_name).map_err(|problem| Error::BadManifest {
+                path: dir.join(&f.rel),
+                problem,
+            })?;
+        let Some(m) = parsed else { continue };
+        let missing: Vec<String> = m
+            .entries
+            .keys()
+            .filter(|rel| !present.contains(rel.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingFiles {
+                manifest: dir.join(&m.rel).display().to_string(),
+                dir: dir.to_path_buf(),
+                missing,
+            });
+        }
+        manifests.push(m);
+    }
+    Ok(manifests)
+}
+
+/// Turns each `Check` into `Skip` or `Upload(Changed)` by reading the remote object's recorded
+/// SHA-256 (or, lacking it, comparing a plain-MD5 ETag with the local MD5).
+async fn resolve_checks(
+    s3: &Client,
+    s: &UploadSettings,
+    specs: &[ObjectSpec],
+    files: &[LocalFile],
+    digests: &HashMap<usize, FileDigest>,
+    remote: &HashMap<String, RemoteObject>,
+    decisions: &mut [Decision],
+) -> Result<()> {
+    let checks: Vec<usize> = (0..specs.len())
+        .filter(|&i| decisions[i] == Decision::Check)
+        .collect();
+    let results: Vec<(usize, Result<Decision>)> =
+        futures::stream::iter(checks.into_iter().map(|i| async move {
+            let key = format!("{}{}", s.prefix, specs[i].rel);
+            let local_sha = digests[&specs[i].source].hex();
+            let result = async {
+                let Some(head) = remote::head(s3, &s.bucket, &key).await? else {
+                    return Ok(Decision::Upload(Reason::New));
+                };
+                if let Some(sha) = head.sha256 {
+                    return Ok(if sha == local_sha {
+                        Decision::Skip
+                    } else {
+                        Decision::Upload(Reason::Changed)
+                    });
+                }
+                let etag = head
+                    .etag
+                    .or_else(|| remote.get(&key).and_then(|r| r.etag.clone()));
+                if let Some(md5) = etag.as_deref().and_then(plan::etag_md5) {
+                    let path = files[specs[i].source].path.clone();
+                    let local = tokio::task::spawn_blocking(move || hash::md5_hex(&path))
+                        .await
+                        .map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
+                    if local == md5 {
+                        return Ok(Decision::Skip);
+                    }
+                }
+                Ok(Decision::Upload(Reason::Changed))
+            }
+            .await;
+            (i, result)
+        }))
+        .buffer_unordered(s.concurrency)
+        .collect()
+        .await;
+    for (i, result) in results {
+        decisions[i] = result?;
+    }
+    Ok(())
+}
+
+/// A one-line summary of `report` for stderr.
+pub fn summary(r: &UploadReport) -> String {
+    let place = format!("s3://{}/{}", r.bucket, r.prefix);
+    if r.dry_run {
+        let (n, bytes) = r
+            .planned
+            .as_ref()
+            .map(|p| (p.len(), p.iter().map(|o| o.size).sum::<u64>()))
+            .unwrap_or_default();
+        return format!(
+            "asset-sync: dry run for release {} ({}): would upload {n} of {} objects ({}) to {place}, {} already present; nothing was written",
+            r.release,
+            r.environment,
+            r.objects,
+            human_bytes(bytes),
+            r.skipped
+        );
+    }
+    let mut line = format!(
+        "asset-sync: release {} ({}): uploaded {} of {} objects ({}) to {place}, {} already present, {} failed, in {:.2}s",
+        r.release,
+        r.environment,
+        r.uploaded,
+        r.objects,
+        human_bytes(r.bytes_uploaded),
+        r.skipped,
+        r.failed.len(),
+        r.seconds
+    );
+    match &r.record {
+        Some(k) => line.push_str(&format!("; recorded {k}")),
+        None => line.push_str("; no manifest or release record written"),
+    }
+    line
+}
