@@ -11,12 +11,14 @@
 pub mod cmd;
 pub mod process;
 pub mod proxy;
+pub mod s3;
 pub mod servers;
 pub mod tools;
 pub mod tree;
 
 pub use cmd::{Output, SlipwayCommand};
 pub use proxy::{Fault, FaultProxy, Rule};
+pub use s3::S3Probe;
 pub use servers::{MotoServer, RcloneS3};
 
 /// Access key and secret every test server accepts (rclone rejects keys shorter than 3).

@@ -120,6 +120,8 @@ pub struct Seen {
     pub query: String,
     /// The fault injected, if any.
     pub fault: Option<&'static str>,
+    /// Request header names, lowercase.
+    pub headers: Vec<String>,
 }
 
 impl Seen {
@@ -135,6 +137,7 @@ struct State {
     rng: Mutex<fastrand::Rng>,
     seen: Mutex<Vec<Seen>>,
     injected: AtomicU64,
+    opaque_etags: std::sync::atomic::AtomicBool,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -171,6 +174,7 @@ impl FaultProxy {
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             seen: Mutex::new(Vec::new()),
             injected: AtomicU64::new(0),
+            opaque_etags: std::sync::atomic::AtomicBool::new(false),
             client,
         });
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
@@ -231,6 +235,12 @@ impl FaultProxy {
         self.state.seen.lock().unwrap().clear();
     }
 
+    /// Makes every ETag the client sees opaque (not an MD5 of the body), as S3 does for
+    /// SSE-KMS and SSE-C objects: in `ETag` headers and in listing XML.
+    pub fn set_opaque_etags(&self, on: bool) {
+        self.state.opaque_etags.store(on, Ordering::Relaxed);
+    }
+
     /// How many faults were injected.
     pub fn injected(&self) -> u64 {
         self.state.injected.load(Ordering::Relaxed)
@@ -246,6 +256,28 @@ impl Drop for FaultProxy {
             let _ = t.join();
         }
     }
+}
+
+/// `"9001..."` -> `"kms-9001..."`: same identity, but no longer an MD5.
+fn opaque_etag(etag: &str) -> String {
+    format!("\"kms-{}\"", etag.trim_matches('"'))
+}
+
+fn opaque_etags_in_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = rest.find("<ETag>") {
+        let after = &rest[start + 6..];
+        let Some(end) = after.find("</ETag>") else {
+            break;
+        };
+        out.push_str(&rest[..start + 6]);
+        let value = after[..end].replace("&#34;", "\"").replace("&quot;", "\"");
+        out.push_str(&opaque_etag(&value));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn decode_path(path: &str) -> String {
@@ -308,6 +340,11 @@ async fn handle(
     let path = decode_path(req.uri().path());
     let query = req.uri().query().unwrap_or("").to_owned();
     let fault = choose(&state, &method, &path, &query);
+    let headers = req
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .collect();
     if fault.is_some_and(|f| !matches!(f, Fault::Latency(_))) {
         state.injected.fetch_add(1, Ordering::Relaxed);
     }
@@ -316,6 +353,7 @@ async fn handle(
         path,
         query,
         fault: fault.map(Fault::name),
+        headers,
     });
 
     if fault == Some(Fault::DropBeforeBody) {
@@ -361,12 +399,31 @@ async fn handle(
                 .expect("502"));
         }
     };
-    let (parts, body) = resp.into_parts();
-    let body = body
+    let (mut parts, body) = resp.into_parts();
+    let mut body = body
         .collect()
         .await
         .map_err(|e| std::io::Error::other(format!("read upstream body: {e}")))?
         .to_bytes();
+    if state.opaque_etags.load(Ordering::Relaxed) {
+        if let Some(v) = parts
+            .headers
+            .get(hyper::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+        {
+            let opaque = opaque_etag(v);
+            parts.headers.insert(
+                hyper::header::ETAG,
+                opaque.parse().expect("an opaque etag is a valid header"),
+            );
+        }
+        if let Ok(text) = std::str::from_utf8(&body)
+            && text.contains("<ETag>")
+        {
+            body = Bytes::from(opaque_etags_in_xml(text));
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+        }
+    }
 
     match fault {
         Some(Fault::DropAfterBody) => Err(std::io::Error::other("injected: drop after body")),

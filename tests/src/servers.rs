@@ -69,10 +69,11 @@ impl RcloneS3 {
         &self.root
     }
 
-    /// Creates a bucket (a top-level folder) with a name unique to this call.
+    /// Creates a bucket (through the S3 API, so the server's directory cache knows it) with a
+    /// name unique to this call.
     pub fn bucket(&self, hint: &str) -> String {
         let name = unique_name(hint);
-        std::fs::create_dir_all(self.root.join(&name)).expect("create bucket folder");
+        crate::S3Probe::new(&self.endpoint()).create_bucket(&name);
         name
     }
 

@@ -28,7 +28,17 @@ impl Classifier {
     pub fn new(pattern: &str) -> Result<Self, String> {
         Regex::new(pattern)
             .map(|fingerprint| Self { fingerprint })
-            .map_err(|e| format!("invalid --fingerprint-regex {pattern:?}: {e}"))
+            .map_err(|e| {
+                // The regex crate explains syntax errors over several lines; keep the last.
+                let text = e.to_string();
+                let reason = text
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_start_matches("error: ");
+                format!("invalid --fingerprint-regex {pattern:?}: {reason}")
+            })
     }
 
     /// Whether the file name (last path segment) carries a fingerprint.
@@ -123,6 +133,9 @@ mod tests {
     #[test]
     fn bad_pattern_is_named() {
         let err = Classifier::new("([").unwrap_err();
-        assert!(err.starts_with("invalid --fingerprint-regex"), "{err}");
+        assert_eq!(
+            err,
+            "invalid --fingerprint-regex \"([\": unclosed character class"
+        );
     }
 }

@@ -157,8 +157,11 @@ pub async fn put(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
     put_multipart(s3, p).await
 }
 
+/// The largest object a single PUT may carry.
+const SINGLE_PUT_LIMIT: u64 = 5 << 30;
+
 async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
-    let created = s3
+    let created = match s3
         .create_multipart_upload()
         .bucket(p.bucket)
         .key(p.key)
@@ -170,7 +173,19 @@ async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutEr
         .set_acl(p.acl.cloned())
         .send()
         .await
-        .map_err(|e| PutError::from_sdk(&e, p.key))?;
+    {
+        Ok(created) => created,
+        // Some S3-compatible stores answer 200 with a reply the SDK cannot read (rclone serve
+        // s3 names the XML root `InitiateMultipartUpload`). Nothing was started, so a single
+        // streamed PUT with the whole-file checksum is the correct fallback.
+        Err(e)
+            if p.size <= SINGLE_PUT_LIMIT
+                && e.raw_response().is_some_and(|r| r.status().is_success()) =>
+        {
+            return put_streamed(s3, p).await;
+        }
+        Err(e) => return Err(PutError::from_sdk(&e, p.key)),
+    };
     let Some(upload_id) = created.upload_id().map(str::to_owned) else {
         return Err(PutError {
             kind: AwsErrorKind::Rejected,
@@ -189,6 +204,28 @@ async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutEr
             .await;
     }
     result
+}
+
+/// One PUT whose body is read from the file as it is sent (and re-read on a retry).
+async fn put_streamed(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
+    let body = ByteStream::from_path(p.path)
+        .await
+        .map_err(|e| PutError::io(p.path, std::io::Error::other(e)))?;
+    s3.put_object()
+        .bucket(p.bucket)
+        .key(p.key)
+        .body(body)
+        .content_length(p.size as i64)
+        .content_type(&p.headers.content_type)
+        .cache_control(&p.headers.cache_control)
+        .set_content_encoding(p.headers.content_encoding.clone())
+        .checksum_sha256(b64(&p.digest.sha256))
+        .metadata(SHA256_METADATA, p.digest.hex())
+        .set_acl(p.acl.cloned())
+        .send()
+        .await
+        .map_err(|e| PutError::from_sdk(&e, p.key))?;
+    Ok(())
 }
 
 async fn upload_parts(

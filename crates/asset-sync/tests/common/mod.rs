@@ -1,0 +1,74 @@
+//! Shared helpers for asset-sync's binary tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use slipway_testkit::{MotoServer, Output, RcloneS3, S3Probe, SlipwayCommand};
+
+pub fn asset_sync() -> SlipwayCommand {
+    SlipwayCommand::new(env!("CARGO_BIN_EXE_asset-sync"))
+}
+
+/// A bucket on a real local server, with a probe to read what landed.
+pub struct Target {
+    pub endpoint: String,
+    pub bucket: String,
+    pub probe: S3Probe,
+}
+
+impl Target {
+    /// A fresh bucket on this test binary's rclone serve s3.
+    pub fn rclone(hint: &str) -> Self {
+        let server = RcloneS3::shared();
+        let bucket = server.bucket(hint);
+        Self {
+            endpoint: server.endpoint(),
+            probe: S3Probe::new(&server.endpoint()),
+            bucket,
+        }
+    }
+
+    /// A fresh bucket on this test binary's moto_server.
+    pub fn moto(hint: &str) -> Self {
+        let server = MotoServer::shared();
+        let bucket = slipway_testkit::servers::unique_name(hint);
+        let probe = S3Probe::new(&server.endpoint());
+        probe.create_bucket(&bucket);
+        Self {
+            endpoint: server.endpoint(),
+            probe,
+            bucket,
+        }
+    }
+
+    /// `asset-sync upload DIR` into this bucket, through `endpoint` (a proxy) if given.
+    pub fn upload(&self, dir: &Path, endpoint: Option<&str>, extra: &[&str]) -> Output {
+        asset_sync()
+            .arg("upload")
+            .arg(dir)
+            .args(["--bucket", &self.bucket, "--progress", "never", "--json"])
+            .args(["--endpoint-url", endpoint.unwrap_or(&self.endpoint)])
+            .args(extra)
+            .run()
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.probe.keys(&self.bucket, "")
+    }
+
+    pub fn records(&self) -> Vec<String> {
+        self.probe.keys(&self.bucket, "assets/.slipway/releases/")
+    }
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Writes files and returns the temp dir holding them.
+pub fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    slipway_testkit::tree::write_files(dir.path(), files).unwrap();
+    dir
+}
