@@ -25,7 +25,7 @@ use crate::output::Format;
 #[command(
     name = "deploy-target",
     version,
-    after_help = HELP_TABLE,
+    after_help = help_footer(),
     max_term_width = 100,
     propagate_version = true
 )]
@@ -57,20 +57,20 @@ pub enum CliCommand {
     /// DEPLOY_TAG, DEPLOY_PR, DEPLOY_PIPELINE, then the target's own variables. When nothing
     /// matches: with on_no_match = "skip" an empty DEPLOY_TARGET and exit 5; with "fail" the
     /// context and every rule on stderr and exit 3.
-    #[command(after_help = HELP_TABLE)]
+    #[command(after_help = help_footer())]
     Select(SelectArgs),
 
     /// Show the build context, where each value came from, and why each rule matched or not.
     ///
     /// Exits as `select` would: 0 when a target matches, 5 or 3 when none does.
-    #[command(after_help = HELP_TABLE)]
+    #[command(after_help = help_footer())]
     Explain(ExplainArgs),
 
     /// Validate the config: unknown keys, empty matchers, shadowed rules, duplicate names.
     ///
     /// When a Copilot workspace exists (copilot/*/manifest.yml beside the config or in the
     /// current directory), every service and job named must be a workload there of that kind.
-    #[command(after_help = HELP_TABLE)]
+    #[command(after_help = help_footer())]
     Check(CheckArgs),
 }
 
@@ -138,6 +138,16 @@ pub struct ContextArgs {
     /// The commit, exported as DEPLOY_RELEASE.
     #[arg(long, value_name = "SHA", env = env::DEPLOY_TARGET_COMMIT)]
     pub commit: Option<String>,
+}
+
+/// The shared exit-code table, and what the codes mean for deploy-target.
+fn help_footer() -> String {
+    format!(
+        "{HELP_TABLE}\n\n\
+         For deploy-target: 3 = no target matches and on_no_match = \"fail\"; 5 = no target \
+         matches and on_no_match = \"skip\"; 2 also covers every problem `check` finds and a \
+         value that --format env cannot carry."
+    )
 }
 
 /// Everything a run needs, resolved from flags and their env twins.

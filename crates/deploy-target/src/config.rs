@@ -370,7 +370,10 @@ impl Validator<'_> {
                 ),
             );
         }
-        if let (Some(tags), Some(_)) = (&matchers.tags, &matchers.pull_requests) {
+        if let (Some(tags), Some(_)) = (
+            matchers.tags.as_ref().filter(|t| !t.patterns.is_empty()),
+            &matchers.pull_requests,
+        ) {
             self.problem(
                 tags.at,
                 format!("{label} can never match: a pull-request build has no tag"),

@@ -202,9 +202,9 @@ impl Context {
             .commit
             .clone()
             .or_else(|| {
-                cb.resolved_source_version.as_ref().map(|v| {
-                    Sourced::codebuild(v.trim(), env::CODEBUILD_RESOLVED_SOURCE_VERSION, None)
-                })
+                cb.resolved_source_version
+                    .as_ref()
+                    .map(|v| Sourced::codebuild(v, env::CODEBUILD_RESOLVED_SOURCE_VERSION, None))
             })
             .or_else(|| {
                 cb.source_version

@@ -111,9 +111,10 @@ pub fn describe_target(target: &Target) -> String {
 /// The whole text report of `explain`.
 pub fn report_lines(config: &Config, ctx: &Context, ev: &Evaluation) -> Vec<String> {
     let mut lines = vec![format!(
-        "config: {} ({} targets, on_no_match = \"{}\", branch_variable = {})",
+        "config: {} ({} target{}, on_no_match = \"{}\", branch_variable = {})",
         config.path.display(),
         config.targets.len(),
+        if config.targets.len() == 1 { "" } else { "s" },
         config.on_no_match,
         config.branch_variable.as_deref().unwrap_or("none"),
     )];

@@ -177,7 +177,11 @@ fn check(
             for p in &problems {
                 printer.error(p.to_string());
             }
-            printer.info(summary(&path, problems.len(), "not checked further"));
+            printer.info(summary(
+                &path,
+                problems.len(),
+                "shadowing and Copilot names are checked once these are fixed",
+            ));
             return Ok(ExitCode::USAGE);
         }
         Err(e) => return Err(e),
@@ -193,17 +197,17 @@ fn check(
             problems.extend(ws.problems.iter().cloned());
             problems.extend(ws.check(&config));
             format!(
-                "{} targets; service and job names checked against the Copilot workspace {} \
+                "{}; service and job names checked against the Copilot workspace {} \
                  ({} services, {} jobs)",
-                config.targets.len(),
+                plural(config.targets.len(), "target"),
                 ws.dir.display(),
                 ws.count(Kind::Service),
                 ws.count(Kind::Job)
             )
         }
         None => format!(
-            "{} targets; no Copilot workspace found, service and job names not checked",
-            config.targets.len()
+            "{}; no Copilot workspace found, service and job names not checked",
+            plural(config.targets.len(), "target")
         ),
     };
     for p in &problems {
@@ -220,7 +224,17 @@ fn check(
 fn summary(path: &impl std::fmt::Display, problems: usize, detail: &str) -> String {
     match problems {
         0 => format!("deploy-target check: {path} is valid: {detail}"),
-        1 => format!("deploy-target check: {path} has 1 problem: {detail}"),
-        n => format!("deploy-target check: {path} has {n} problems: {detail}"),
+        n => format!(
+            "deploy-target check: {path} has {}: {detail}",
+            plural(n, "problem")
+        ),
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
