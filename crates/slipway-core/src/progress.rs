@@ -138,15 +138,14 @@ impl Progress {
                     std::thread::spawn(move || {
                         let (lock, cvar) = &*stop;
                         let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
-                        loop {
+                        // Checking the flag under the lock before each wait means a finish()
+                        // that came before this thread first waited is never missed.
+                        while !*done {
                             let (guard, timeout) = cvar
-                                .wait_timeout(done, LINE_INTERVAL)
+                                .wait_timeout_while(done, LINE_INTERVAL, |d| !*d)
                                 .unwrap_or_else(|e| e.into_inner());
                             done = guard;
-                            if *done {
-                                break;
-                            }
-                            if timeout.timed_out() {
+                            if timeout.timed_out() && !*done {
                                 printer.info(counters.line(&label));
                             }
                         }
@@ -269,6 +268,20 @@ mod tests {
         assert_eq!(human_bytes(1023), "1023 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(110 * 1024 * 1024), "110.0 MiB");
+    }
+
+    #[test]
+    fn finishing_at_once_does_not_wait_for_the_line_interval() {
+        // A finish() racing the reporter thread's start must not leave it waiting.
+        for _ in 0..50 {
+            let p = Progress::with_display(Display::Lines, Printer::new(true), "t", 1, 1);
+            let started = Instant::now();
+            p.finish();
+            assert!(
+                started.elapsed() < LINE_INTERVAL,
+                "finish waited for the interval"
+            );
+        }
     }
 
     #[test]
