@@ -187,6 +187,19 @@ fn check(
         Err(e) => return Err(e),
     };
     let mut problems = rules::shadowed(&config);
+    for target in &config.targets {
+        for (key, value) in &target.variables {
+            if value.chars().any(char::is_control) {
+                printer.warn(format!(
+                    "{}:{}: target {:?}: variable {key} holds a control character (a newline?); \
+                     select --format env will refuse it (shell and json carry it)",
+                    config.path.display(),
+                    target.at,
+                    target.name
+                ));
+            }
+        }
+    }
     let workspace_dir = match copilot_dir {
         Some(dir) => Some(dir.to_owned()),
         None => Workspace::find(&settings.config),

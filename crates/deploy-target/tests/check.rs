@@ -249,3 +249,26 @@ fn the_copilot_workspace_can_be_named_explicitly() {
         out.stderr
     );
 }
+
+#[test]
+fn a_variable_env_format_cannot_carry_is_a_warning_not_an_error() {
+    let scratch = Scratch::new(
+        "[[target]]\nname = \"x\"\nbranches = [\"main\"]\nvariables = { BANNER = \"line 1\\nline 2\" }\n",
+    );
+    let out = scratch.cmd(["check"]).run();
+    out.assert_success();
+    assert!(
+        out.stderr.starts_with(
+            "warning: deploy-targets.toml:2:8: target \"x\": variable BANNER holds a control character"
+        ),
+        "{}",
+        out.stderr
+    );
+    scratch
+        .cmd(["select", "--branch", "main", "--format", "env"])
+        .run()
+        .assert_code(2);
+    let out = scratch.cmd(["select", "--branch", "main"]).run();
+    out.assert_success();
+    assert_eq!(eval_one(&out.stdout, "BANNER"), "line 1\nline 2");
+}
