@@ -98,9 +98,7 @@ async fn execute<E: EcsApi, R: EcrApi, L: LogsApi>(
 ) -> Result<Outcome, Error> {
     let printer = deps.printer;
     let family = &plan.changes.family.to;
-    if !plan.image.checked {
-        // Already warned while planning; nothing more to say.
-    } else if let Some(tag) = &plan.image.tag {
+    if let (true, Some(tag)) = (plan.image.checked, &plan.image.tag) {
         printer.info(format!("image tag {tag} is {}", plan.image.reference));
     }
     let registered = deps

@@ -19,7 +19,8 @@ pub const STOP_WAIT: Duration = Duration::from_secs(300);
 /// Status lines while a task runs, when progress is on.
 pub const HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// Consecutive transient DescribeTasks failures tolerated (each already retried by the SDK).
+/// Consecutive transient DescribeTasks failures (each already retried by the SDK) or MISSING
+/// answers tolerated.
 const MAX_POLL_ERRORS: u32 = 5;
 
 /// Why we asked ECS to stop the task.
@@ -95,8 +96,16 @@ pub async fn wait_for_stop(
                     break None;
                 }
             }
+            // DescribeTasks is eventually consistent: a task RunTask just started can be
+            // MISSING for a moment. Missing for good means we cannot follow it.
             Ok(None) => {
-                break Some(format!("ECS no longer knows task {}", opts.task_arn));
+                errors += 1;
+                if errors >= MAX_POLL_ERRORS {
+                    break Some(format!(
+                        "ECS does not know task {} (DescribeTasks: MISSING)",
+                        opts.task_arn
+                    ));
+                }
             }
             Err(e) => {
                 errors += 1;

@@ -50,6 +50,8 @@ enum Script {
 
 struct FakeEcs {
     script: Script,
+    /// DescribeTasks answers MISSING this many times first.
+    missing: usize,
     describes: AtomicUsize,
     describe_times: Mutex<Vec<Instant>>,
     registered: Mutex<Vec<TaskDefinition>>,
@@ -63,6 +65,7 @@ impl FakeEcs {
     fn new(script: Script) -> Self {
         Self {
             script,
+            missing: 0,
             describes: AtomicUsize::new(0),
             describe_times: Mutex::new(Vec::new()),
             registered: Mutex::new(Vec::new()),
@@ -170,6 +173,10 @@ impl EcsApi for FakeEcs {
         if n == 1 {
             self.first_describe.notify_one();
         }
+        if n <= self.missing {
+            return Ok(None);
+        }
+        let n = n - self.missing;
         let task = match &self.script {
             Script::Stops {
                 polls,
@@ -613,4 +620,34 @@ async fn a_missing_tag_registers_and_runs_nothing() {
     assert!(matches!(err, Error::ImageNotFound { .. }), "{err}");
     assert!(ecs.registered.lock().unwrap().is_empty());
     assert!(ecs.runs.lock().unwrap().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_missing_at_first_is_followed_once_ecs_knows_it() {
+    let mut ecs = FakeEcs::new(stops_with(
+        Some(0),
+        TaskStopCode::EssentialContainerExited,
+        "done",
+    ));
+    ecs.missing = 2;
+    let out = outcome(
+        run_with(&settings(&[]), &ecs, &logs(&ecs), &mut Signals::none())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(out.status, Status::Succeeded);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_ecs_never_knows_is_lost_with_exit_3() {
+    let mut ecs = FakeEcs::new(Script::RunsUntilStopped);
+    ecs.missing = usize::MAX;
+    let out = outcome(
+        run_with(&settings(&[]), &ecs, &logs(&ecs), &mut Signals::none())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(out.status, Status::Lost);
+    assert_eq!(out.exit(), ExitCode::FAILED);
+    assert!(out.summary.contains("MISSING"), "{}", out.summary);
 }
