@@ -49,7 +49,11 @@ pub async fn run<E: EcsApi, R: EcrApi, L: LogsApi>(
     signals: &mut Signals,
 ) -> Result<Report, Error> {
     let printer = deps.printer;
-    let plan = plan::build(settings, deps.ecs, deps.ecr, &printer).await?;
+    // Planning only reads, so a signal during it just ends the run.
+    let plan = tokio::select! {
+        plan = plan::build(settings, deps.ecs, deps.ecr, &printer) => plan?,
+        signal = signals.recv() => return Err(Error::Interrupted(signal)),
+    };
 
     if settings.dry_run {
         if settings.json {

@@ -6,6 +6,8 @@ fn migrate_task() -> SlipwayCommand {
     // An endpoint nobody listens on: a test that reached AWS would fail loudly.
     SlipwayCommand::new(env!("CARGO_BIN_EXE_migrate-task"))
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        // clap wraps help to $COLUMNS when no terminal is attached: pin it for the snapshots.
+        .env("COLUMNS", "100")
 }
 
 #[test]
