@@ -283,6 +283,22 @@ async fn upload_parts(
     Ok(())
 }
 
+/// Reads a small object (a release record) whole.
+pub async fn get_bytes(s3: &Client, bucket: &str, key: &str) -> Result<Vec<u8>> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| Error::aws(&e, &format!("failed to read s3://{bucket}/{key}")))?;
+    let body = out.body.collect().await.map_err(|e| Error::Aws {
+        kind: AwsErrorKind::Network,
+        message: format!("failed to read s3://{bucket}/{key}: {e}"),
+    })?;
+    Ok(body.into_bytes().to_vec())
+}
+
 /// Writes a small in-memory object (the release record).
 pub async fn put_bytes(
     s3: &Client,

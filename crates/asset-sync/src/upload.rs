@@ -61,35 +61,12 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
         },
     );
 
-    // 2. Hash the sources on every core while the bucket is listed.
-    let sources: Vec<usize> = specs
-        .iter()
-        .map(|o| o.source)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let jobs: Vec<HashJob> = sources
-        .iter()
-        .map(|&i| HashJob {
-            path: files[i].path.clone(),
-            part_size: (files[i].size > s.multipart_threshold)
-                .then(|| hash::part_size(files[i].size)),
-        })
-        .collect();
-    let hashing = tokio::task::spawn_blocking(move || hash::hash_all(&jobs));
-    let listing = async {
-        if s.ignore_remote {
-            Ok(HashMap::new())
-        } else {
-            remote::list(s3, &s.bucket, &s.prefix).await
-        }
+    // 2. One listing of the prefix; it also shows the release records already there.
+    let remote = if s.ignore_remote {
+        HashMap::new()
+    } else {
+        remote::list(s3, &s.bucket, &s.prefix).await?
     };
-    let (digests, remote) = tokio::join!(hashing, listing);
-    let remote = remote?;
-    let digests = digests.map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
-    let digest_of: HashMap<usize, FileDigest> = sources.into_iter().zip(digests).collect();
-
-    // 3. Decide, comparing content for mutable objects of unchanged size.
     let mut decisions: Vec<Decision> = specs
         .iter()
         .map(|o| {
@@ -101,6 +78,46 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
             }
         })
         .collect();
+
+    // 3. Hash, on every core, only what is sent or compared. An immutable object already
+    //    present is never overwritten, so the newest release record's SHA-256 for it (same
+    //    key, same size) is what the bucket holds: no need to read the file again.
+    let known = previous_hashes(s3, s, &remote, printer).await;
+    let mut recorded: Vec<Option<String>> = vec![None; specs.len()];
+    let mut needed: BTreeSet<usize> = BTreeSet::new();
+    for (i, o) in specs.iter().enumerate() {
+        let key = format!("{}{}", s.prefix, o.rel);
+        match known.get(&key) {
+            Some((size, sha))
+                if decisions[i] == Decision::Skip && *size == files[o.source].size =>
+            {
+                recorded[i] = Some(sha.clone());
+            }
+            _ => {
+                needed.insert(o.source);
+            }
+        }
+    }
+    let sources: Vec<usize> = needed.into_iter().collect();
+    let jobs: Vec<HashJob> = sources
+        .iter()
+        .map(|&i| HashJob {
+            path: files[i].path.clone(),
+            part_size: (files[i].size > s.multipart_threshold)
+                .then(|| hash::part_size(files[i].size)),
+        })
+        .collect();
+    let digests = tokio::task::spawn_blocking(move || hash::hash_all(&jobs))
+        .await
+        .map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
+    let digest_of: HashMap<usize, FileDigest> = sources.into_iter().zip(digests).collect();
+    for (i, o) in specs.iter().enumerate() {
+        if recorded[i].is_none() {
+            recorded[i] = Some(digest_of[&o.source].hex());
+        }
+    }
+
+    // 4. Compare content for mutable objects of unchanged size.
     resolve_checks(s3, s, &specs, &files, &digest_of, &remote, &mut decisions).await?;
 
     let record_at = jiff::Timestamp::now();
@@ -157,6 +174,7 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
         files,
         specs,
         digests: digest_of,
+        recorded,
     });
     let total_bytes: u64 = assets
         .iter()
@@ -194,10 +212,11 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
             objects: ctx
                 .specs
                 .iter()
-                .map(|o| RecordedObject {
+                .zip(&ctx.recorded)
+                .map(|(o, sha)| RecordedObject {
                     key: format!("{}{}", s.prefix, o.rel),
                     size: ctx.files[o.source].size,
-                    sha256: ctx.digests[&o.source].hex(),
+                    sha256: sha.clone().expect("every object has a digest"),
                     class: o.class,
                     content_type: o.headers.content_type.clone(),
                     cache_control: o.headers.cache_control.clone(),
@@ -237,6 +256,8 @@ struct UploadCtx {
     files: Vec<LocalFile>,
     specs: Vec<ObjectSpec>,
     digests: HashMap<usize, FileDigest>,
+    /// Hex SHA-256 of each spec's stored bytes, for the release record.
+    recorded: Vec<Option<String>>,
 }
 
 /// Uploads objects `batch` (indexes into the specs) with bounded concurrency, largest first.
@@ -311,6 +332,41 @@ async fn put_with_retries(s3: &Client, put: Put<'_>) -> std::result::Result<(), 
 fn backoff(attempt: u32) -> Duration {
     let base = 0.5 * f64::from(1u32 << attempt.min(6)) / 2.0;
     Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
+}
+
+/// Key -> (size, hex SHA-256) from the newest release record under the prefix. Any problem
+/// reading it only means more local hashing, so it is a warning, never an error.
+async fn previous_hashes(
+    s3: &Client,
+    s: &UploadSettings,
+    remote: &HashMap<String, RemoteObject>,
+    printer: Printer,
+) -> HashMap<String, (u64, String)> {
+    let records_prefix = format!("{}{}", s.prefix, record::RELEASES_DIR);
+    let Some(newest) = remote
+        .keys()
+        .filter(|k| k.starts_with(&records_prefix) && k.ends_with(".json"))
+        .max()
+    else {
+        return HashMap::new();
+    };
+    let parsed = match remote::get_bytes(s3, &s.bucket, newest).await {
+        Ok(bytes) => serde_json::from_slice::<ReleaseRecord>(&bytes).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match parsed {
+        Ok(record) => record
+            .objects
+            .into_iter()
+            .map(|o| (o.key, (o.size, o.sha256)))
+            .collect(),
+        Err(e) => {
+            printer.warn(format!(
+                "cannot read the release record {newest} ({e}); hashing every file"
+            ));
+            HashMap::new()
+        }
+    }
 }
 
 /// Reads every manifest in the tree and checks that each file it names is present.

@@ -391,6 +391,38 @@ fn next_release_uploads_only_new_and_changed_objects() {
 }
 
 #[test]
+fn an_unreadable_previous_record_only_costs_hashing() {
+    let t = Target::rclone("badrecord");
+    let dir = tree(&[("a-1a2b3c4d5e.js", b"1"), ("b-1a2b3c4d5e.css", b"22")]);
+    t.upload(dir.path(), None, &["--release", "r1"])
+        .assert_success();
+    let first = t.records()[0].clone();
+    t.probe.put(&t.bucket, &first, b"{ not a record");
+    let out = t.upload(dir.path(), None, &["--release", "r2"]);
+    assert_eq!(out.assert_success().json()["uploaded"], 0);
+    assert!(
+        out.stderr
+            .contains("warning: cannot read the release record"),
+        "{}",
+        out.stderr
+    );
+    let newest = t
+        .records()
+        .into_iter()
+        .find(|k| k.ends_with("-r2.json"))
+        .unwrap();
+    let record: serde_json::Value =
+        serde_json::from_slice(&t.probe.get(&t.bucket, &newest)).unwrap();
+    let shas: Vec<_> = record["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["sha256"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(shas, vec![sha256_hex(b"1"), sha256_hex(b"22")]);
+}
+
+#[test]
 fn a_changed_mutable_file_of_the_same_size_is_replaced() {
     let t = Target::rclone("mutable");
     let dir = tree(&[("robots.txt", b"Disallow: /a\n"), ("a-1a2b3c4d5e.js", b"1")]);
