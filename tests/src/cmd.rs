@@ -87,6 +87,9 @@ impl SlipwayCommand {
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // clap wraps --help to $COLUMNS when no terminal is attached: pin it so help
+            // snapshots do not depend on the caller's terminal.
+            .env("COLUMNS", "100")
             .stdin(Stdio::null());
         Self { cmd }
     }

@@ -38,6 +38,18 @@ pub enum Error {
     #[error("{message}")]
     Aws { kind: AwsErrorKind, message: String },
 
+    /// A release record that cannot be read or understood.
+    #[error("failed to read release record s3://{bucket}/{key}: {problem}")]
+    BadRecord {
+        bucket: String,
+        key: String,
+        problem: String,
+    },
+
+    /// A safety rule forbids the operation; nothing was changed.
+    #[error("{0}")]
+    Refused(String),
+
     /// Some objects could not be uploaded; nothing that points at them was written.
     #[error("{} object(s) failed to upload after retries; no manifest or release record was written: {}", failed.len(), crate::error::short_list(failed))]
     UploadFailed { failed: Vec<String> },
@@ -57,7 +69,8 @@ impl Error {
                 AwsErrorKind::NoSuchBucket | AwsErrorKind::WrongRegion => ExitCode::USAGE,
                 _ => ExitCode::FAILED,
             },
-            Error::UploadFailed { .. } => ExitCode::FAILED,
+            Error::UploadFailed { .. } | Error::BadRecord { .. } => ExitCode::FAILED,
+            Error::Refused(_) => ExitCode::REFUSED,
         }
     }
 

@@ -14,11 +14,14 @@ pub mod hash;
 pub mod headers;
 pub mod manifest;
 pub mod plan;
+pub mod prune;
 pub mod record;
+pub mod releases;
 pub mod remote;
 pub mod report;
 pub mod scan;
 pub mod settings;
 pub mod upload;
+pub mod verify;
 
 pub use error::{Error, Result};

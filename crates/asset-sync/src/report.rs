@@ -6,6 +6,22 @@ use slipway_core::ExitCode;
 use crate::headers::Headers;
 use crate::plan::Reason;
 
+/// What every subcommand's result offers the binary's edge, which prints it.
+pub trait Report: Serialize {
+    /// The exit code the result maps to.
+    fn exit_code(&self) -> ExitCode;
+    /// One line for stderr.
+    fn summary(&self) -> String;
+    /// Data lines for stdout when `--json` is not given.
+    fn data_lines(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Problems to report on stderr as `error:` lines (at most a few; the rest are counted).
+    fn errors(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
 /// The result of `asset-sync upload`.
 #[derive(Clone, Debug, Serialize)]
 pub struct UploadReport {
@@ -40,8 +56,8 @@ pub struct Planned {
     pub headers: Headers,
 }
 
-impl UploadReport {
-    pub fn exit_code(&self) -> ExitCode {
+impl Report for UploadReport {
+    fn exit_code(&self) -> ExitCode {
         if self.failed.is_empty() {
             ExitCode::SUCCESS
         } else {
@@ -49,6 +65,29 @@ impl UploadReport {
         }
     }
 
+    fn summary(&self) -> String {
+        crate::upload::summary(self)
+    }
+
+    fn data_lines(&self) -> Vec<String> {
+        self.plan_lines()
+    }
+
+    fn errors(&self) -> Vec<String> {
+        if self.failed.is_empty() {
+            Vec::new()
+        } else {
+            vec![
+                crate::Error::UploadFailed {
+                    failed: self.failed.clone(),
+                }
+                .to_string(),
+            ]
+        }
+    }
+}
+
+impl UploadReport {
     /// The dry run's plan as lines for stdout: `PUT s3://bucket/key size reason headers`.
     pub fn plan_lines(&self) -> Vec<String> {
         let Some(planned) = &self.planned else {

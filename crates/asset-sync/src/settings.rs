@@ -6,7 +6,9 @@ use aws_sdk_s3::types::ObjectCannedAcl;
 use slipway_core::{ProgressMode, env};
 
 use crate::classify::Classifier;
-use crate::cli::{CompressedMode, UploadArgs};
+use crate::cli::{
+    CompressedMode, LayoutArgs, Limit, PruneArgs, TargetArgs, UploadArgs, VerifyArgs,
+};
 use crate::error::{Error, Result};
 use crate::record;
 
@@ -22,9 +24,7 @@ pub struct UploadSettings {
     pub release_source: String,
     pub environment: String,
     pub concurrency: usize,
-    pub compressed: CompressedMode,
-    pub mutable_cache_control: String,
-    pub classifier: Classifier,
+    pub layout: Layout,
     pub acl: Option<ObjectCannedAcl>,
     pub multipart_threshold: u64,
     pub dry_run: bool,
@@ -33,6 +33,54 @@ pub struct UploadSettings {
     /// Upload everything without looking at the bucket (asset_sync's
     /// `ASSET_SYNC_EXISTING_REMOTE_FILES=ignore`).
     pub ignore_remote: bool,
+}
+
+/// How local files become objects (shared by upload and verify).
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub compressed: CompressedMode,
+    pub mutable_cache_control: String,
+    pub classifier: Classifier,
+}
+
+impl Layout {
+    pub fn resolve(args: &LayoutArgs, lookup: Lookup<'_>) -> Result<Self> {
+        let compressed = match args.compressed {
+            Some(mode) => mode,
+            None => match lookup("ASSET_SYNC_GZIP_COMPRESSION").as_deref() {
+                Some("true" | "1" | "yes") => CompressedMode::Replace,
+                _ => CompressedMode::Companion,
+            },
+        };
+        let classifier = Classifier::new(&args.fingerprint_regex).map_err(Error::Usage)?;
+        if args.cache_control_mutable.trim().is_empty()
+            || args.cache_control_mutable.contains(['\r', '\n'])
+        {
+            return Err(Error::Usage(
+                "invalid --cache-control-mutable: it must be a non-empty single line".to_owned(),
+            ));
+        }
+        Ok(Self {
+            compressed,
+            mutable_cache_control: args.cache_control_mutable.trim().to_owned(),
+            classifier,
+        })
+    }
+}
+
+/// The bucket (flag, env twin, then asset_sync's FOG_DIRECTORY) and the normalized prefix.
+pub fn resolve_target(args: &TargetArgs, lookup: Lookup<'_>) -> Result<(String, String)> {
+    let bucket = non_empty(args.bucket.clone())
+        .or_else(|| non_empty(lookup(env::FOG_DIRECTORY)))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no bucket given: pass --bucket or set {} (or FOG_DIRECTORY)",
+                env::ASSET_SYNC_BUCKET
+            ))
+        })?;
+    validate_bucket(&bucket)?;
+    let prefix = normalize_prefix(&args.prefix)?;
+    Ok((bucket, prefix))
 }
 
 /// Reads an environment variable (a function so tests can pass any set).
@@ -44,16 +92,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 
 impl UploadSettings {
     pub fn resolve(args: &UploadArgs, lookup: Lookup<'_>) -> Result<Self> {
-        let bucket = non_empty(args.target.bucket.clone())
-            .or_else(|| non_empty(lookup(env::FOG_DIRECTORY)))
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "no bucket given: pass --bucket or set {} (or FOG_DIRECTORY)",
-                    env::ASSET_SYNC_BUCKET
-                ))
-            })?;
-        validate_bucket(&bucket)?;
-        let prefix = normalize_prefix(&args.target.prefix)?;
+        let (bucket, prefix) = resolve_target(&args.target, lookup)?;
 
         let (release, release_source) = match non_empty(args.release.clone()) {
             Some(r) => (r, "--release".to_owned()),
@@ -84,13 +123,6 @@ impl UploadSettings {
             )));
         }
 
-        let compressed = match args.compressed {
-            Some(mode) => mode,
-            None => match lookup("ASSET_SYNC_GZIP_COMPRESSION").as_deref() {
-                Some("true" | "1" | "yes") => CompressedMode::Replace,
-                _ => CompressedMode::Companion,
-            },
-        };
         let ignore_remote =
             match non_empty(lookup(env::ASSET_SYNC_EXISTING_REMOTE_FILES)).as_deref() {
                 None | Some("keep") | Some("delete") => false,
@@ -102,7 +134,7 @@ impl UploadSettings {
                     )));
                 }
             };
-        let classifier = Classifier::new(&args.fingerprint_regex).map_err(Error::Usage)?;
+        let layout = Layout::resolve(&args.layout, lookup)?;
         let acl = match &args.acl {
             None => None,
             Some(a) => {
@@ -115,13 +147,6 @@ impl UploadSettings {
                 Some(ObjectCannedAcl::from(a.as_str()))
             }
         };
-        if args.cache_control_mutable.trim().is_empty()
-            || args.cache_control_mutable.contains(['\r', '\n'])
-        {
-            return Err(Error::Usage(
-                "invalid --cache-control-mutable: it must be a non-empty single line".to_owned(),
-            ));
-        }
         if args.multipart_threshold < 5 << 20 {
             return Err(Error::Usage(format!(
                 "invalid --multipart-threshold {}: S3 parts are at least 5 MiB",
@@ -138,15 +163,103 @@ impl UploadSettings {
             release_source,
             environment,
             concurrency: usize::from(args.concurrency),
-            compressed,
-            mutable_cache_control: args.cache_control_mutable.trim().to_owned(),
-            classifier,
+            layout,
             acl,
             multipart_threshold: args.multipart_threshold,
             dry_run: args.dry_run,
             json: args.output.json,
             progress: args.output.progress,
             ignore_remote,
+        })
+    }
+}
+
+/// Everything `prune` needs, checked.
+#[derive(Clone, Debug)]
+pub struct PruneSettings {
+    pub bucket: String,
+    pub prefix: String,
+    pub keep_releases: u32,
+    pub keep_days: u32,
+    pub min_age: std::time::Duration,
+    pub max_delete: Limit,
+    pub force: bool,
+    pub concurrency: usize,
+    pub dry_run: bool,
+    pub json: bool,
+    pub progress: ProgressMode,
+}
+
+impl PruneSettings {
+    pub fn resolve(args: &PruneArgs, lookup: Lookup<'_>) -> Result<Self> {
+        let (bucket, prefix) = resolve_target(&args.target, lookup)?;
+        args.aws.validate().map_err(Error::Usage)?;
+        Ok(Self {
+            bucket,
+            prefix,
+            keep_releases: args.keep_releases,
+            keep_days: args.keep_days,
+            min_age: args.min_age,
+            max_delete: args.max_delete,
+            force: args.force,
+            concurrency: usize::from(args.concurrency),
+            dry_run: args.dry_run,
+            json: args.output.json,
+            progress: args.output.progress,
+        })
+    }
+}
+
+/// What `verify` checks.
+#[derive(Clone, Debug)]
+pub enum VerifySource {
+    /// A local asset directory, laid out as `upload` would write it.
+    Dir { dir: PathBuf, layout: Layout },
+    /// A recorded release, by id.
+    Release(String),
+}
+
+/// Everything `verify` needs, checked.
+#[derive(Clone, Debug)]
+pub struct VerifySettings {
+    pub bucket: String,
+    pub prefix: String,
+    pub source: VerifySource,
+    pub deep: bool,
+    pub concurrency: usize,
+    pub json: bool,
+    pub progress: ProgressMode,
+}
+
+impl VerifySettings {
+    pub fn resolve(args: &VerifyArgs, lookup: Lookup<'_>) -> Result<Self> {
+        let (bucket, prefix) = resolve_target(&args.target, lookup)?;
+        let source = match &args.release {
+            Some(id) => {
+                if !record::valid_name(id) {
+                    return Err(Error::Usage(format!(
+                        "invalid --release {id:?}: use 1-128 letters, digits, '.', '_' or '-'"
+                    )));
+                }
+                VerifySource::Release(id.clone())
+            }
+            None => VerifySource::Dir {
+                dir: args
+                    .dir
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("public/assets")),
+                layout: Layout::resolve(&args.layout, lookup)?,
+            },
+        };
+        args.aws.validate().map_err(Error::Usage)?;
+        Ok(Self {
+            bucket,
+            prefix,
+            source,
+            deep: args.deep,
+            concurrency: usize::from(args.concurrency),
+            json: args.output.json,
+            progress: args.output.progress,
         })
     }
 }

@@ -20,7 +20,7 @@ use crate::record::{self, RecordedObject, ReleaseRecord};
 use crate::remote::{self, Put, PutError};
 use crate::report::{Planned, UploadReport};
 use crate::scan::{self, LocalFile};
-use crate::settings::UploadSettings;
+use crate::settings::{Layout, UploadSettings};
 
 /// Extra whole-object attempts on top of the SDK's own retries, for transient failures only.
 const EXTRA_ROUNDS: u32 = 2;
@@ -32,34 +32,7 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
     let started = Instant::now();
 
     // 1. Know the release's files, and refuse bad input before touching the bucket.
-    let files = {
-        let dir = s.dir.clone();
-        tokio::task::spawn_blocking(move || scan::scan(&dir))
-            .await
-            .map_err(|e| Error::Usage(format!("scan failed: {e}")))??
-    };
-    if let Some(f) = files
-        .iter()
-        .find(|f| f.rel.starts_with(record::RESERVED_DIR))
-    {
-        return Err(Error::BadInput {
-            path: s.dir.join(&f.rel),
-            problem: format!(
-                "the folder name {} is reserved for release records",
-                record::RESERVED_DIR
-            ),
-        });
-    }
-    let manifests = read_manifests(&s.dir, &files)?;
-    let specs = plan::objects(
-        &files,
-        &manifests,
-        &s.classifier,
-        &SpecSettings {
-            compressed: s.compressed,
-            mutable_cache_control: &s.mutable_cache_control,
-        },
-    );
+    let (files, specs) = prepare(&s.dir, &s.layout).await?;
 
     // 2. One listing of the prefix; it also shows the release records already there.
     let remote = if s.ignore_remote {
@@ -332,6 +305,40 @@ async fn put_with_retries(s3: &Client, put: Put<'_>) -> std::result::Result<(), 
 fn backoff(attempt: u32) -> Duration {
     let base = 0.5 * f64::from(1u32 << attempt.min(6)) / 2.0;
     Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
+}
+
+/// Scans `dir`, reads its manifests (checking that every file they name is present) and lists
+/// the objects the release needs. Nothing remote is touched.
+pub async fn prepare(dir: &Path, layout: &Layout) -> Result<(Vec<LocalFile>, Vec<ObjectSpec>)> {
+    let files = {
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || scan::scan(&dir))
+            .await
+            .map_err(|e| Error::Usage(format!("scan failed: {e}")))??
+    };
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.rel.starts_with(record::RESERVED_DIR))
+    {
+        return Err(Error::BadInput {
+            path: dir.join(&f.rel),
+            problem: format!(
+                "the folder name {} is reserved for release records",
+                record::RESERVED_DIR
+            ),
+        });
+    }
+    let manifests = read_manifests(dir, &files)?;
+    let specs = plan::objects(
+        &files,
+        &manifests,
+        &layout.classifier,
+        &SpecSettings {
+            compressed: layout.compressed,
+            mutable_cache_control: &layout.mutable_cache_control,
+        },
+    );
+    Ok((files, specs))
 }
 
 /// Key -> (size, hex SHA-256) from the newest release record under the prefix. Any problem
