@@ -45,7 +45,7 @@ pub enum Command {
 /// Where assets live in S3.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// Bucket to upload to [fallback: FOG_DIRECTORY, as asset_sync reads it].
+    /// The bucket that holds the assets [fallback: FOG_DIRECTORY, as asset_sync reads it].
     #[arg(long, env = env::ASSET_SYNC_BUCKET, value_name = "BUCKET")]
     pub bucket: Option<String>,
 
