@@ -322,3 +322,118 @@ pub async fn put_bytes(
         .map_err(|e| PutError::from_sdk(&e, key))?;
     Ok(())
 }
+
+// --- Reads for `verify` -------------------------------------------------------------------
+
+/// What the bucket says about one object: its size, the headers it is served with, and the
+/// SHA-256s recorded with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_encoding: Option<String>,
+    /// Our `slipway-sha256` user metadata (lowercase hex), if the object has it.
+    pub sha256_metadata: Option<String>,
+    /// The full-object SHA-256 checksum S3 stored at upload (as hex), if any. Composite
+    /// (multipart, checksum-of-checksums) values are left out: they are not a SHA-256 of the
+    /// bytes.
+    pub sha256_checksum: Option<String>,
+}
+
+fn sha256_metadata(metadata: Option<&std::collections::HashMap<String, String>>) -> Option<String> {
+    metadata.and_then(|m| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(SHA256_METADATA))
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    })
+}
+
+/// A full-object `x-amz-checksum-sha256` (base64) as hex; `None` for composite or malformed
+/// values.
+pub fn checksum_sha256_hex(
+    value: Option<&str>,
+    kind: Option<&aws_sdk_s3::types::ChecksumType>,
+) -> Option<String> {
+    if matches!(kind, Some(aws_sdk_s3::types::ChecksumType::Composite)) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value?.trim())
+        .ok()?;
+    (bytes.len() == 32).then(|| hex::encode(bytes))
+}
+
+/// HEADs `key` asking for its stored checksums too; `Ok(None)` when it is not there.
+pub async fn head_info(s3: &Client, bucket: &str, key: &str) -> Result<Option<ObjectInfo>> {
+    match s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(ObjectInfo {
+            size: out.content_length().unwrap_or(0).max(0) as u64,
+            content_type: out.content_type().map(str::to_owned),
+            cache_control: out.cache_control().map(str::to_owned),
+            content_encoding: out.content_encoding().map(str::to_owned),
+            sha256_metadata: sha256_metadata(out.metadata()),
+            sha256_checksum: checksum_sha256_hex(out.checksum_sha256(), out.checksum_type()),
+        })),
+        Err(e) if slipway_aws::classify(&e) == AwsErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::aws(
+            &e,
+            &format!("failed to read s3://{bucket}/{key}"),
+        )),
+    }
+}
+
+/// GETs `key` and hashes its bytes as they arrive (nothing is buffered whole). Returns the
+/// object's headers (from the GET), the hex SHA-256 and the number of bytes read; `Ok(None)`
+/// when it is not there.
+pub async fn get_sha256(
+    s3: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<(ObjectInfo, String, u64)>> {
+    use sha2::Digest;
+    let out = match s3.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => out,
+        Err(e) if slipway_aws::classify(&e) == AwsErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::aws(
+                &e,
+                &format!("failed to read s3://{bucket}/{key}"),
+            ));
+        }
+    };
+    let info = ObjectInfo {
+        size: out.content_length().unwrap_or(0).max(0) as u64,
+        content_type: out.content_type().map(str::to_owned),
+        cache_control: out.cache_control().map(str::to_owned),
+        content_encoding: out.content_encoding().map(str::to_owned),
+        sha256_metadata: sha256_metadata(out.metadata()),
+        sha256_checksum: checksum_sha256_hex(out.checksum_sha256(), out.checksum_type()),
+    };
+    let mut body = out.body;
+    let mut hasher = sha2::Sha256::new();
+    let mut read: u64 = 0;
+    loop {
+        match body.try_next().await {
+            Ok(Some(chunk)) => {
+                read += chunk.len() as u64;
+                hasher.update(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(Error::Aws {
+                    kind: AwsErrorKind::Network,
+                    message: format!("failed to read s3://{bucket}/{key}: {e}"),
+                });
+            }
+        }
+    }
+    Ok(Some((info, hex::encode(hasher.finalize()), read)))
+}
