@@ -210,8 +210,9 @@ pub struct VerifyArgs {
     #[arg(value_name = "DIR", conflicts_with = "release")]
     pub dir: Option<PathBuf>,
 
-    /// Check a recorded release instead of a directory (the id given to `upload`).
-    #[arg(long, value_name = "ID")]
+    /// Check a recorded release instead of a directory (the id given to `upload`; the layout
+    /// flags are then unused: the record carries each object's headers).
+    #[arg(long, env = env::ASSET_SYNC_VERIFY_RELEASE, value_name = "ID")]
     pub release: Option<String>,
 
     #[command(flatten)]
@@ -222,7 +223,7 @@ pub struct VerifyArgs {
 
     /// Also download every object and compare its SHA-256 (catches corruption in storage that
     /// left the recorded checksum in place).
-    #[arg(long)]
+    #[arg(long, env = env::ASSET_SYNC_DEEP, value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub deep: bool,
 
     /// Requests in flight at once.

@@ -89,6 +89,142 @@ pub struct Plan {
     pub total_objects: usize,
 }
 
+/// What the records decide, before any object is looked at: which releases are kept, which
+/// keys they need, which records expired, and whether objects no record names may go.
+#[derive(Clone, Debug)]
+pub struct Keep {
+    reserved: String,
+    prefix: String,
+    now: i64,
+    min_age_secs: i64,
+    pub kept_releases: Vec<KeptRelease>,
+    keep: HashSet<String>,
+    named_by_expired: HashSet<String>,
+    orphans_may_go: bool,
+    /// Expired record keys (present in the bucket), sorted.
+    pub expired_records: Vec<String>,
+}
+
+/// What to do with one object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Delete(DeleteReason),
+    /// Named by a kept release (or in the reserved folder).
+    Keep,
+    /// Younger than --min-age.
+    KeepRecent,
+    /// Named by no record, and some environment has fewer than N records.
+    KeepUnreferenced,
+    /// Not under the prefix, or in Slipway's reserved folder (records are decided by
+    /// [`Keep::expired_records`]; anything else there is kept).
+    NotAnObject,
+}
+
+impl Keep {
+    /// `record_objects` holds at least the record keys (for their ages).
+    pub fn new(
+        prefix: &str,
+        record_objects: &HashMap<String, RemoteObject>,
+        records: &[Loaded],
+        now: i64,
+        rules: Rules,
+    ) -> Self {
+        let young = |o: &RemoteObject| young(o, now, rules.min_age_secs);
+        let mut by_env: BTreeMap<&str, Vec<&Loaded>> = BTreeMap::new();
+        for r in records {
+            by_env
+                .entry(r.record.environment.as_str())
+                .or_default()
+                .push(r);
+        }
+        let mut kept_releases = Vec::new();
+        let mut keep = HashSet::new();
+        let mut named_by_expired = HashSet::new();
+        let mut expired_records = Vec::new();
+        let recent_cutoff = now - i64::from(rules.keep_days) * 86_400;
+        for list in by_env.values_mut() {
+            list.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.key.cmp(&a.key)));
+            let of = list.len() as u32;
+            for (i, r) in list.iter().enumerate() {
+                let rank = i as u32 + 1;
+                let mut reasons = Vec::new();
+                if rank <= rules.keep_releases {
+                    reasons.push(KeepReason::Newest { rank, of });
+                }
+                if r.created >= recent_cutoff {
+                    reasons.push(KeepReason::Recent {
+                        days: rules.keep_days,
+                    });
+                }
+                if record_objects.get(&r.key).is_some_and(young) {
+                    reasons.push(KeepReason::JustWritten);
+                }
+                let keys = r.record.objects.iter().map(|o| o.key.clone());
+                if reasons.is_empty() {
+                    named_by_expired.extend(keys);
+                    if record_objects.contains_key(&r.key) {
+                        expired_records.push(r.key.clone());
+                    }
+                } else {
+                    keep.extend(keys);
+                    kept_releases.push(KeptRelease {
+                        record: r.key.clone(),
+                        release: r.record.release.clone(),
+                        environment: r.record.environment.clone(),
+                        created_at: r.record.created_at.clone(),
+                        objects: r.record.objects.len(),
+                        reasons,
+                    });
+                }
+            }
+        }
+        kept_releases.sort_by(|a, b| {
+            a.environment
+                .cmp(&b.environment)
+                .then_with(|| b.created_at.cmp(&a.created_at))
+        });
+        expired_records.sort();
+        let orphans_may_go = rules.force
+            || (!by_env.is_empty()
+                && by_env
+                    .values()
+                    .all(|l| l.len() >= rules.keep_releases as usize));
+        Self {
+            reserved: format!("{prefix}{}", record::RESERVED_DIR),
+            prefix: prefix.to_owned(),
+            now,
+            min_age_secs: rules.min_age_secs,
+            kept_releases,
+            keep,
+            named_by_expired,
+            orphans_may_go,
+            expired_records,
+        }
+    }
+
+    /// The verdict for one listed object.
+    pub fn decide(&self, key: &str, obj: &RemoteObject) -> Verdict {
+        if !key.starts_with(&self.prefix) || key.starts_with(&self.reserved) {
+            Verdict::NotAnObject
+        } else if self.keep.contains(key) {
+            Verdict::Keep
+        } else if young(obj, self.now, self.min_age_secs) {
+            Verdict::KeepRecent
+        } else if self.named_by_expired.contains(key) {
+            Verdict::Delete(DeleteReason::Expired)
+        } else if self.orphans_may_go {
+            Verdict::Delete(DeleteReason::Unreferenced)
+        } else {
+            Verdict::KeepUnreferenced
+        }
+    }
+}
+
+/// Modified within `min_age_secs` of `now`, or of unknown age (fail safe).
+fn young(o: &RemoteObject, now: i64, min_age_secs: i64) -> bool {
+    o.last_modified.is_none_or(|t| t > now - min_age_secs)
+}
+
 /// Plans a prune of `prefix` from its `listing` and parsed `records` at time `now`.
 ///
 /// Kept: every key of the newest `keep_releases` records of each environment and of every
@@ -103,117 +239,45 @@ pub fn plan(
     now: i64,
     rules: Rules,
 ) -> Plan {
-    let reserved = format!("{prefix}{}", record::RESERVED_DIR);
-    let young = |o: &RemoteObject| o.last_modified.is_none_or(|t| t > now - rules.min_age_secs);
-
-    // Rank records within each environment, newest first.
-    let mut by_env: BTreeMap<&str, Vec<&Loaded>> = BTreeMap::new();
-    for r in records {
-        by_env
-            .entry(r.record.environment.as_str())
-            .or_default()
-            .push(r);
-    }
-    let mut kept_releases = Vec::new();
-    let mut kept_record_keys: HashSet<&str> = HashSet::new();
-    let mut expired: Vec<&Loaded> = Vec::new();
-    let recent_cutoff = now - i64::from(rules.keep_days) * 86_400;
-    for list in by_env.values_mut() {
-        list.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.key.cmp(&a.key)));
-        let of = list.len() as u32;
-        for (i, r) in list.iter().enumerate() {
-            let rank = i as u32 + 1;
-            let mut reasons = Vec::new();
-            if rank <= rules.keep_releases {
-                reasons.push(KeepReason::Newest { rank, of });
-            }
-            if r.created >= recent_cutoff {
-                reasons.push(KeepReason::Recent {
-                    days: rules.keep_days,
-                });
-            }
-            if listing.get(&r.key).is_some_and(young) {
-                reasons.push(KeepReason::JustWritten);
-            }
-            if reasons.is_empty() {
-                expired.push(r);
-            } else {
-                kept_record_keys.insert(&r.key);
-                kept_releases.push(KeptRelease {
-                    record: r.key.clone(),
-                    release: r.record.release.clone(),
-                    environment: r.record.environment.clone(),
-                    created_at: r.record.created_at.clone(),
-                    objects: r.record.objects.len(),
-                    reasons,
-                });
-            }
-        }
-    }
-    kept_releases.sort_by(|a, b| {
-        a.environment
-            .cmp(&b.environment)
-            .then_with(|| b.created_at.cmp(&a.created_at))
-    });
-
-    let mut keep: HashSet<&str> = HashSet::new();
-    for r in records
-        .iter()
-        .filter(|r| kept_record_keys.contains(r.key.as_str()))
-    {
-        keep.extend(r.record.objects.iter().map(|o| o.key.as_str()));
-    }
-    let named_by_expired: HashSet<&str> = expired
-        .iter()
-        .flat_map(|r| r.record.objects.iter().map(|o| o.key.as_str()))
-        .collect();
-    let orphans_may_go = rules.force
-        || (!by_env.is_empty()
-            && by_env
-                .values()
-                .all(|l| l.len() >= rules.keep_releases as usize));
-
+    let keep = Keep::new(prefix, listing, records, now, rules);
     let mut out = Plan {
-        kept_releases,
+        kept_releases: keep.kept_releases.clone(),
+        expired_records: keep.expired_records.clone(),
         ..Plan::default()
     };
-    let mut keys: Vec<&String> = listing.keys().filter(|k| k.starts_with(prefix)).collect();
+    let mut keys: Vec<&String> = listing.keys().collect();
     keys.sort();
     for key in keys {
-        if key.starts_with(&reserved) {
-            continue; // records are decided above; anything else there is ours to keep
-        }
         let obj = &listing[key];
-        out.total_objects += 1;
-        let reason = if keep.contains(key.as_str()) {
-            None
-        } else if young(obj) {
-            out.kept_recent += 1;
-            None
-        } else if named_by_expired.contains(key.as_str()) {
-            Some(DeleteReason::Expired)
-        } else if orphans_may_go {
-            Some(DeleteReason::Unreferenced)
-        } else {
-            out.kept_unreferenced += 1;
-            None
-        };
-        match reason {
-            Some(reason) => out.delete.push(Deletion {
-                key: key.clone(),
+        out.count(key, obj, keep.decide(key, obj));
+    }
+    out
+}
+
+impl Plan {
+    /// Adds one object's verdict to the plan.
+    fn count(&mut self, key: &str, obj: &RemoteObject, verdict: Verdict) {
+        if verdict != Verdict::NotAnObject {
+            self.total_objects += 1;
+        }
+        match verdict {
+            Verdict::NotAnObject => {}
+            Verdict::Delete(reason) => self.delete.push(Deletion {
+                key: key.to_owned(),
                 size: obj.size,
                 reason,
             }),
-            None => out.kept_objects += 1,
+            Verdict::Keep => self.kept_objects += 1,
+            Verdict::KeepRecent => {
+                self.kept_objects += 1;
+                self.kept_recent += 1;
+            }
+            Verdict::KeepUnreferenced => {
+                self.kept_objects += 1;
+                self.kept_unreferenced += 1;
+            }
         }
     }
-    out.expired_records = expired
-        .iter()
-        .filter(|r| listing.contains_key(&r.key))
-        .map(|r| r.key.clone())
-        .collect();
-    out.expired_records.sort();
-    out
 }
 
 /// A key that could not be deleted.

@@ -57,6 +57,11 @@ pub const ASSET_SYNC_KEEP_DAYS: &str = "ASSET_SYNC_KEEP_DAYS";
 pub const ASSET_SYNC_MIN_AGE: &str = "ASSET_SYNC_MIN_AGE";
 pub const ASSET_SYNC_MAX_DELETE: &str = "ASSET_SYNC_MAX_DELETE";
 pub const ASSET_SYNC_FORCE: &str = "ASSET_SYNC_FORCE";
+/// `verify --deep`: download every object and compare its SHA-256.
+pub const ASSET_SYNC_DEEP: &str = "ASSET_SYNC_DEEP";
+/// `verify --release`: a name of its own, so a buildspec's `ASSET_SYNC_RELEASE` (for upload)
+/// never turns `verify DIR` into a record check.
+pub const ASSET_SYNC_VERIFY_RELEASE: &str = "ASSET_SYNC_VERIFY_RELEASE";
 
 // ---- deploy-target ----------------------------------------------------------------------
 

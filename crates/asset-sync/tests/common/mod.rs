@@ -72,3 +72,23 @@ pub fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     slipway_testkit::tree::write_files(dir.path(), files).unwrap();
     dir
 }
+
+/// The listing requests among `seen`, checking that they form ONE listing of the prefix: a
+/// single delimited request for its top level, then each sub-folder listed once (no page
+/// fetched twice). Returns how many requests that took.
+pub fn one_listing(seen: &[slipway_testkit::proxy::Seen]) -> usize {
+    let lists: Vec<&str> = seen
+        .iter()
+        .filter(|s| s.method == "GET" && s.query.contains("list-type=2"))
+        .map(|s| s.query.as_str())
+        .collect();
+    let delimited = lists.iter().filter(|q| q.contains("delimiter=")).count();
+    assert_eq!(delimited, 1, "one top-level listing: {lists:?}");
+    let unique: std::collections::BTreeSet<&&str> = lists.iter().collect();
+    assert_eq!(
+        unique.len(),
+        lists.len(),
+        "a listing page fetched twice: {lists:?}"
+    );
+    lists.len()
+}
