@@ -180,20 +180,7 @@ pub async fn put(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
                 message: format!("{} changed while uploading", p.path.display()),
             });
         }
-        s3.put_object()
-            .bucket(p.bucket)
-            .key(p.key)
-            .body(ByteStream::from(body))
-            .content_type(&p.headers.content_type)
-            .cache_control(&p.headers.cache_control)
-            .set_content_encoding(p.headers.content_encoding.clone())
-            .checksum_sha256(b64(&p.digest.sha256))
-            .metadata(SHA256_METADATA, p.digest.hex())
-            .set_acl(p.acl.cloned())
-            .send()
-            .await
-            .map_err(|e| PutError::from_sdk(&e, p.key))?;
-        return Ok(());
+        return single_put(s3, p, ByteStream::from(body)).await;
     }
     put_multipart(s3, p).await
 }
@@ -252,6 +239,15 @@ async fn put_streamed(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutErr
     let body = ByteStream::from_path(p.path)
         .await
         .map_err(|e| PutError::io(p.path, std::io::Error::other(e)))?;
+    single_put(s3, p, body).await
+}
+
+/// One PutObject of `body` with the object's headers, checksum and recorded SHA-256.
+async fn single_put(
+    s3: &Client,
+    p: Put<'_>,
+    body: ByteStream,
+) -> std::result::Result<(), PutError> {
     s3.put_object()
         .bucket(p.bucket)
         .key(p.key)

@@ -197,7 +197,9 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
                 })
                 .collect(),
         };
-        let body = serde_json::to_vec_pretty(&record).expect("a record serializes");
+        // Compact: a 3,000-object record is ~40% smaller than pretty-printed, and every later
+        // upload reads the newest one.
+        let body = serde_json::to_vec(&record).expect("a record serializes");
         let mut attempt = 0;
         loop {
             match remote::put_bytes(s3, &s.bucket, &record_key, body.clone(), "application/json")
