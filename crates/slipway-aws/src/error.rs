@@ -158,7 +158,9 @@ pub fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(
         AwsErrorKind::NoSuchBucket => format!("{what}: the bucket does not exist{code}"),
         AwsErrorKind::NotFound => format!("{what}: not found{code}"),
         AwsErrorKind::AccessDenied => {
-            format!("{what}: access denied{code}; check the IAM policy and bucket policy")
+            format!(
+                "{what}: access denied{code}; check the IAM policy (and, for S3, the bucket policy)"
+            )
         }
         AwsErrorKind::BadCredentials => format!(
             "{what}: AWS rejected the credentials{code}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile"
