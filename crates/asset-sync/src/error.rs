@@ -46,6 +46,10 @@ pub enum Error {
         problem: String,
     },
 
+    /// A bug: a worker thread panicked or was cancelled.
+    #[error("internal error: {0}")]
+    Internal(String),
+
     /// A safety rule forbids the operation; nothing was changed.
     #[error("{0}")]
     Refused(String),
@@ -71,6 +75,7 @@ impl Error {
             },
             Error::UploadFailed { .. } | Error::BadRecord { .. } => ExitCode::FAILED,
             Error::Refused(_) => ExitCode::REFUSED,
+            Error::Internal(_) => ExitCode::UNEXPECTED,
         }
     }
 

@@ -19,6 +19,7 @@ pub mod record;
 pub mod releases;
 pub mod remote;
 pub mod report;
+pub mod retry;
 pub mod scan;
 pub mod settings;
 pub mod upload;

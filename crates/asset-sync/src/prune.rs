@@ -538,43 +538,35 @@ async fn delete_keys(
             Ok(d) => d,
             Err(e) => return batch_failed(chunk, &e.to_string()),
         };
-        let mut attempt = 0;
-        loop {
-            match s3
-                .delete_objects()
-                .bucket(bucket)
-                .delete(delete.clone())
-                .send()
-                .await
-            {
-                Ok(out) => {
-                    return out
-                        .errors()
-                        .iter()
-                        .map(|e| Failure {
-                            key: e.key().unwrap_or_default().to_owned(),
-                            code: e.code().unwrap_or("unknown").to_owned(),
-                        })
-                        .collect();
-                }
-                Err(e) if slipway_aws::classify(&e).is_transient() && attempt < 2 => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(
-                        500 * (1 << attempt) + fastrand::u64(0..500),
-                    ))
-                    .await;
-                }
-                Err(e) => {
-                    let message = slipway_aws::describe(&e, &format!("s3://{bucket}"));
-                    printer.error(format!(
-                        "a batch of {} deletions failed: {message}",
-                        chunk.len()
-                    ));
-                    return batch_failed(
-                        chunk,
-                        &slipway_aws::error::code_of(&e).unwrap_or_else(|| "RequestFailed".into()),
-                    );
-                }
+        let sent = crate::retry::retrying(
+            |e: &aws_sdk_s3::error::SdkError<_, _>| slipway_aws::classify(e).is_transient(),
+            || {
+                s3.delete_objects()
+                    .bucket(bucket)
+                    .delete(delete.clone())
+                    .send()
+            },
+        )
+        .await;
+        match sent {
+            Ok(out) => out
+                .errors()
+                .iter()
+                .map(|e| Failure {
+                    key: e.key().unwrap_or_default().to_owned(),
+                    code: e.code().unwrap_or("unknown").to_owned(),
+                })
+                .collect(),
+            Err(e) => {
+                let message = slipway_aws::describe(&e, &format!("s3://{bucket}"));
+                printer.error(format!(
+                    "a batch of {} deletions failed: {message}",
+                    chunk.len()
+                ));
+                batch_failed(
+                    chunk,
+                    &slipway_aws::error::code_of(&e).unwrap_or_else(|| "RequestFailed".into()),
+                )
             }
         }
     });

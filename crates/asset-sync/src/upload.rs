@@ -1,10 +1,10 @@
-//! `asset-sync upload`: scan, read manifests, hash (while listing the bucket), plan, upload
-//! assets, then manifests, then the release record.
+//! `asset-sync upload`: scan, read manifests, list the bucket, hash what is sent or compared,
+//! plan, upload assets, then manifests, then the release record.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_s3::Client;
 use futures::StreamExt;
@@ -19,11 +19,9 @@ use crate::plan::{self, Decision, ObjectSpec, Reason, RemoteObject, SpecSettings
 use crate::record::{self, RecordedObject, ReleaseRecord};
 use crate::remote::{self, Put, PutError};
 use crate::report::{Planned, UploadReport};
+use crate::retry::retrying;
 use crate::scan::{self, LocalFile};
 use crate::settings::{Layout, UploadSettings};
-
-/// Extra whole-object attempts on top of the SDK's own retries, for transient failures only.
-const EXTRA_ROUNDS: u32 = 2;
 
 /// Runs an upload. `Ok` holds the report even when some objects failed (its `failed` list is
 /// then non-empty and nothing that points at them was written); `Err` is for problems found
@@ -82,7 +80,7 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
         .collect();
     let digests = tokio::task::spawn_blocking(move || hash::hash_all(&jobs))
         .await
-        .map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
+        .map_err(|e| Error::Internal(format!("hashing failed: {e}")))??;
     let digest_of: HashMap<usize, FileDigest> = sources.into_iter().zip(digests).collect();
     for (i, o) in specs.iter().enumerate() {
         if recorded[i].is_none() {
@@ -137,7 +135,7 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
         return Ok(report);
     }
 
-    // 4. Assets, then manifests only if every asset made it.
+    // 5. Assets, then manifests only if every asset made it.
     let (assets, manifests_up): (Vec<_>, Vec<_>) = to_upload
         .into_iter()
         .partition(|&(i, _)| specs[i].class != Class::Manifest);
@@ -173,7 +171,7 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
     }
     progress.finish();
 
-    // 5. The release record, last.
+    // 6. The release record, last.
     if report.failed.is_empty() {
         let record = ReleaseRecord {
             format: record::FORMAT.to_owned(),
@@ -200,24 +198,16 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
         // Compact: a 3,000-object record is ~40% smaller than pretty-printed, and every later
         // upload reads the newest one.
         let body = serde_json::to_vec(&record).expect("a record serializes");
-        let mut attempt = 0;
-        loop {
-            match remote::put_bytes(s3, &s.bucket, &record_key, body.clone(), "application/json")
-                .await
-            {
-                Ok(()) => {
-                    report.record = Some(record_key);
-                    break;
-                }
-                Err(e) if e.kind.is_transient() && attempt < EXTRA_ROUNDS => {
-                    attempt += 1;
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Err(e) => {
-                    printer.error(&e.message);
-                    report.failed.push(record_key);
-                    break;
-                }
+        let written = retrying(
+            |e: &PutError| e.kind.is_transient(),
+            || remote::put_bytes(s3, &s.bucket, &record_key, body.clone(), "application/json"),
+        )
+        .await;
+        match written {
+            Ok(()) => report.record = Some(record_key),
+            Err(e) => {
+                printer.error(&e.message);
+                report.failed.push(record_key);
             }
         }
     }
@@ -264,7 +254,11 @@ async fn upload_batch(
                 headers: &spec.headers,
                 acl: ctx.settings.acl.as_ref(),
             };
-            let result = put_with_retries(&ctx.s3, put).await;
+            let result = retrying(
+                |e: &PutError| e.kind.is_transient(),
+                || remote::put(&ctx.s3, put),
+            )
+            .await;
             (key, file.size, result)
         }
     }))
@@ -288,27 +282,6 @@ async fn upload_batch(
     (n, bytes, failed)
 }
 
-async fn put_with_retries(s3: &Client, put: Put<'_>) -> std::result::Result<(), PutError> {
-    let mut attempt = 0;
-    loop {
-        match remote::put(s3, put).await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind.is_transient() && attempt < EXTRA_ROUNDS => {
-                attempt += 1;
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// 0.5 s, 1 s, 2 s ... times a random factor in [0.5, 1.5), so retries of many objects that
-/// failed together do not arrive together.
-fn backoff(attempt: u32) -> Duration {
-    let base = 0.5 * f64::from(1u32 << attempt.min(6)) / 2.0;
-    Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
-}
-
 /// Scans `dir`, reads its manifests (checking that every file they name is present) and lists
 /// the objects the release needs. Nothing remote is touched.
 pub async fn prepare(dir: &Path, layout: &Layout) -> Result<(Vec<LocalFile>, Vec<ObjectSpec>)> {
@@ -316,7 +289,7 @@ pub async fn prepare(dir: &Path, layout: &Layout) -> Result<(Vec<LocalFile>, Vec
         let dir = dir.to_path_buf();
         tokio::task::spawn_blocking(move || scan::scan(&dir))
             .await
-            .map_err(|e| Error::Usage(format!("scan failed: {e}")))??
+            .map_err(|e| Error::Internal(format!("scan failed: {e}")))??
     };
     if let Some(f) = files
         .iter()
@@ -451,7 +424,7 @@ async fn resolve_checks(
                     let path = files[specs[i].source].path.clone();
                     let local = tokio::task::spawn_blocking(move || hash::md5_hex(&path))
                         .await
-                        .map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
+                        .map_err(|e| Error::Internal(format!("hashing failed: {e}")))??;
                     if local == md5 {
                         return Ok(Decision::Skip);
                     }

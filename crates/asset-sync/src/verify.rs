@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_s3::Client;
 use futures::{StreamExt, TryStreamExt};
@@ -30,10 +30,6 @@ use crate::remote::{self, ObjectInfo};
 use crate::report::Report;
 use crate::settings::{VerifySettings, VerifySource};
 use crate::upload;
-
-/// Extra whole-read attempts on top of the SDK's own retries, for transient failures only
-/// (a body cut off half-way is not retried by the SDK).
-const EXTRA_ROUNDS: u32 = 2;
 
 /// One object the release needs, as it should be in the bucket.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -295,7 +291,8 @@ pub async fn run(s3: &Client, s: &VerifySettings, printer: Printer) -> Result<Ve
             // Hash on every core while the bucket is listed.
             let hashing = tokio::task::spawn_blocking(move || hash::hash_all(&jobs));
             let (listing, digests) = tokio::join!(remote::list(s3, &s.bucket, &s.prefix), hashing);
-            let digests = digests.map_err(|e| Error::Usage(format!("hashing failed: {e}")))??;
+            let digests =
+                digests.map_err(|e| Error::Internal(format!("hashing failed: {e}")))??;
             let listing = listing?;
             let sha_of: HashMap<usize, String> = sources
                 .into_iter()
@@ -585,23 +582,17 @@ pub fn header_problems(e: &Expected, info: &ObjectInfo) -> Vec<Problem> {
         .collect()
 }
 
-/// Runs `f` again (after a short, jittered pause) when it fails with a transient error.
-async fn retrying<T, F, Fut>(mut f: F) -> Result<T>
+/// Runs `f` again (after a short, jittered pause) when it fails with a transient AWS error.
+async fn retrying<T, F, Fut>(f: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let mut attempt = 0;
-    loop {
-        match f().await {
-            Err(Error::Aws { kind, .. }) if kind.is_transient() && attempt < EXTRA_ROUNDS => {
-                attempt += 1;
-                let base = 0.25 * f64::from(1u32 << attempt);
-                tokio::time::sleep(Duration::from_secs_f64(base * (0.5 + fastrand::f64()))).await;
-            }
-            other => return other,
-        }
-    }
+    crate::retry::retrying(
+        |e: &Error| matches!(e, Error::Aws { kind, .. } if kind.is_transient()),
+        f,
+    )
+    .await
 }
 
 #[cfg(test)]
