@@ -11,8 +11,8 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::StreamExt;
 use serde::Serialize;
+use slipway_core::Printer;
 use slipway_core::progress::human_bytes;
-use slipway_core::{ExitCode, Printer};
 
 use crate::cli::Limit;
 use crate::error::{Error, Result};
@@ -311,12 +311,8 @@ pub struct PruneReport {
 }
 
 impl Report for PruneReport {
-    fn exit_code(&self) -> ExitCode {
-        if self.failed.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILED
-        }
+    fn failures(&self) -> usize {
+        self.failed.len()
     }
 
     fn summary(&self) -> String {

@@ -8,8 +8,16 @@ use crate::plan::Reason;
 
 /// What every subcommand's result offers the binary's edge, which prints it.
 pub trait Report: Serialize {
-    /// The exit code the result maps to.
-    fn exit_code(&self) -> ExitCode;
+    /// How many things went wrong (failed keys, problems found).
+    fn failures(&self) -> usize;
+    /// The exit code the result maps to: success, or "operation failed" when anything did.
+    fn exit_code(&self) -> ExitCode {
+        if self.failures() == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILED
+        }
+    }
     /// One line for stderr.
     fn summary(&self) -> String;
     /// Data lines for stdout when `--json` is not given.
@@ -57,12 +65,8 @@ pub struct Planned {
 }
 
 impl Report for UploadReport {
-    fn exit_code(&self) -> ExitCode {
-        if self.failed.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILED
-        }
+    fn failures(&self) -> usize {
+        self.failed.len()
     }
 
     fn summary(&self) -> String {

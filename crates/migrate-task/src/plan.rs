@@ -474,27 +474,21 @@ fn run_task_request(
                 assign_public_ip: vpc.assign_public_ip().map(|a| a.as_str().to_owned()),
             },
         });
-    let mut strategy: Vec<CapacityProviderItem> = service
-        .capacity_provider_strategy()
-        .iter()
-        .map(|s| CapacityProviderItem {
-            capacity_provider: s.capacity_provider().to_owned(),
-            weight: s.weight(),
-            base: s.base(),
-        })
-        .collect();
-    if strategy.is_empty()
-        && let Some(d) = primary
-    {
-        strategy = d
-            .capacity_provider_strategy()
+    let items = |strategy: &[aws_sdk_ecs::types::CapacityProviderStrategyItem]| {
+        strategy
             .iter()
             .map(|s| CapacityProviderItem {
                 capacity_provider: s.capacity_provider().to_owned(),
                 weight: s.weight(),
                 base: s.base(),
             })
-            .collect();
+            .collect::<Vec<_>>()
+    };
+    let mut strategy = items(service.capacity_provider_strategy());
+    if strategy.is_empty()
+        && let Some(d) = primary
+    {
+        strategy = items(d.capacity_provider_strategy());
     }
     // RunTask takes a launch type or a strategy, never both.
     let launch_type = if strategy.is_empty() {
