@@ -24,11 +24,15 @@ pub const SHA256_METADATA: &str = "slipway-sha256";
 
 /// Sub-folder listings in flight at once.
 const LIST_FAN_OUT: usize = 16;
+/// Beyond this many top-level folders, one request per folder would cost more round trips
+/// than a flat listing (a folder of one object still takes a request): list flat instead.
+const MAX_FOLDERS_TO_FAN_OUT: usize = 64;
 
 /// Every object under `prefix`: one delimited listing of its top level, then every sub-folder
 /// listed in full, concurrently. ListObjectsV2 pages are sequential (each needs the previous
 /// page's token), so a 100,000-object prefix listed flat is 100 round trips in a row; split
-/// by folder, those round trips overlap. Any page that fails fails the whole listing.
+/// by folder, those round trips overlap (up to 64 folders; more are listed flat). Any page
+/// that fails fails the whole listing.
 pub async fn list(
     s3: &Client,
     bucket: &str,
@@ -52,6 +56,9 @@ pub async fn list(
                 .iter()
                 .filter_map(|p| p.prefix().map(str::to_owned)),
         );
+    }
+    if folders.len() > MAX_FOLDERS_TO_FAN_OUT {
+        folders = vec![prefix.to_owned()];
     }
     let parts: Vec<HashMap<String, RemoteObject>> =
         futures::stream::iter(folders.into_iter().map(|folder| async move {

@@ -843,3 +843,22 @@ fn help_lists_every_flag_with_its_env_var() {
     out.assert_success();
     insta::assert_snapshot!("upload_help", out.stdout);
 }
+
+#[test]
+fn a_prefix_with_many_top_level_folders_is_listed_flat_and_whole() {
+    let t = Target::rclone("folders");
+    let files: Vec<(String, Vec<u8>)> = (0..80)
+        .map(|i| (format!("d{i:02}/f-1a2b3c4d5e.js"), vec![b'x'; i + 1]))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
+    let dir = tree(&refs);
+    t.upload(dir.path(), None, &[]).assert_success();
+    let proxy = FaultProxy::start(&t.endpoint, vec![], 1);
+    let out = t.upload(dir.path(), Some(&proxy.endpoint()), &[]);
+    assert_eq!(out.assert_success().json()["skipped"], 80);
+    let lists = common::one_listing(&proxy.seen());
+    assert_eq!(lists, 2, "one delimited request, then one flat page");
+}
