@@ -423,9 +423,9 @@ mod tests {
     #[test]
     fn run_task_sends_the_argv_untouched() {
         let argv = vec![
-            "sh".to_owned(),
-            "-c".to_owned(),
-            "echo \"it's\"; $(id) && echo 'a  b'".to_owned(),
+            "bin/rails".to_owned(),
+            "runner".to_owned(),
+            "puts \"it's\"; $(id) && puts 'a  b'".to_owned(),
         ];
         let request = RunTaskRequest {
             cluster: "c".into(),
