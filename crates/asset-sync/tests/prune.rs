@@ -11,6 +11,18 @@ use slipway_testkit::{Fault, FaultProxy, Rule};
 
 const DAY: i64 = 86_400;
 
+/// Keep only each environment's newest release, ignoring ages and the share guard.
+const KEEP_NEWEST_ONLY: [&str; 8] = [
+    "--keep-releases",
+    "1",
+    "--keep-days",
+    "0",
+    "--min-age",
+    "0s",
+    "--max-delete",
+    "100%",
+];
+
 /// One uploaded release: its record key and the object keys it needs.
 struct Release {
     record: String,
@@ -95,20 +107,7 @@ fn remaining(t: &Target) -> BTreeSet<String> {
 fn keeps_the_newest_n_per_environment_and_deletes_exactly_the_rest() {
     let t = Target::rclone("keep-n");
     let h = history(&t);
-    let out = prune(
-        &t,
-        None,
-        &[
-            "--keep-releases",
-            "1",
-            "--keep-days",
-            "0",
-            "--min-age",
-            "0s",
-            "--max-delete",
-            "100%",
-        ],
-    );
+    let out = prune(&t, None, &KEEP_NEWEST_ONLY);
     let json = out.assert_success().json();
     // p3 is production's newest, s2 staging's.
     let expected = union([&h[3], &h[4]]);
@@ -217,16 +216,7 @@ fn dry_run_deletes_nothing_and_says_why_each_release_is_kept() {
             &t.endpoint,
             "--dry-run",
         ])
-        .args([
-            "--keep-releases",
-            "1",
-            "--keep-days",
-            "0",
-            "--min-age",
-            "0s",
-            "--max-delete",
-            "100%",
-        ])
+        .args(KEEP_NEWEST_ONLY)
         .run();
     out.assert_success();
     assert_eq!(remaining(&t), before);
@@ -267,20 +257,7 @@ fn a_listing_error_deletes_nothing() {
         ],
         3,
     );
-    let out = prune(
-        &t,
-        Some(&proxy.endpoint()),
-        &[
-            "--keep-releases",
-            "1",
-            "--keep-days",
-            "0",
-            "--min-age",
-            "0s",
-            "--max-delete",
-            "100%",
-        ],
-    );
+    let out = prune(&t, Some(&proxy.endpoint()), &KEEP_NEWEST_ONLY);
     out.assert_code(3);
     assert!(out.stderr.contains("failed to list"), "{}", out.stderr);
     assert!(proxy.seen().iter().all(|s| !s.is_write()));
@@ -291,16 +268,7 @@ fn a_listing_error_deletes_nothing() {
 fn a_record_that_cannot_be_read_or_parsed_deletes_nothing() {
     let t = Target::rclone("record-error");
     let h = history(&t);
-    let args = [
-        "--keep-releases",
-        "1",
-        "--keep-days",
-        "0",
-        "--min-age",
-        "0s",
-        "--max-delete",
-        "100%",
-    ];
+    let args = KEEP_NEWEST_ONLY;
     // Unreadable: every GET of one record fails.
     let name = h[2].record.rsplit('/').next().unwrap();
     let proxy = FaultProxy::start(
@@ -405,20 +373,7 @@ fn a_failed_delete_batch_is_reported_and_expired_records_are_kept() {
         ],
         3,
     );
-    let out = prune(
-        &t,
-        Some(&proxy.endpoint()),
-        &[
-            "--keep-releases",
-            "1",
-            "--keep-days",
-            "0",
-            "--min-age",
-            "0s",
-            "--max-delete",
-            "100%",
-        ],
-    );
+    let out = prune(&t, Some(&proxy.endpoint()), &KEEP_NEWEST_ONLY);
     out.assert_code(3);
     let json = out.json();
     assert!(!json["failed"].as_array().unwrap().is_empty());
