@@ -34,6 +34,10 @@ pub enum Fault {
     Truncate,
     /// Wait this long, then forward normally.
     Latency(Duration),
+    /// Answer with this HTTP status and S3 error code without forwarding, the way S3 itself
+    /// answers what no local server produces: `(403, "ExpiredToken")`, `(403, "AccessDenied")`,
+    /// `(301, "PermanentRedirect")` for a wrong region, ...
+    S3Error(u16, &'static str),
 }
 
 impl Fault {
@@ -45,6 +49,7 @@ impl Fault {
             Fault::DropAfterBody => "drop-after-body",
             Fault::Truncate => "truncate",
             Fault::Latency(_) => "latency",
+            Fault::S3Error(_, code) => code,
         }
     }
 }
@@ -370,6 +375,10 @@ async fn handle(
             return Ok(s3_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"));
         }
         Some(Fault::SlowDown) => return Ok(s3_error(StatusCode::SERVICE_UNAVAILABLE, "SlowDown")),
+        Some(Fault::S3Error(status, code)) => {
+            let status = StatusCode::from_u16(status).expect("a valid HTTP status");
+            return Ok(s3_error(status, code));
+        }
         Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
         _ => {}
     }
