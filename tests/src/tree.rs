@@ -30,6 +30,9 @@ pub struct TreeSpec {
     /// Release number, 1 or more.
     pub release: u32,
     pub mtime: Mtime,
+    /// Multiplies every asset's size: 1.0 gives realistic sizes (a 3,000-file tree is about
+    /// 200 MB); 0.01 keeps the same names, kinds and churn in a few MB, for quick tests.
+    pub scale: f64,
 }
 
 impl Default for TreeSpec {
@@ -39,6 +42,7 @@ impl Default for TreeSpec {
             seed: 1,
             release: 1,
             mtime: Mtime::Fixed,
+            scale: 1.0,
         }
     }
 }
@@ -190,7 +194,7 @@ fn files_per_logical(l: &Logical) -> usize {
     per_text + if l.with_map { 3 } else { 0 }
 }
 
-fn new_logical(seed: &str, n: usize, tag: &str) -> Logical {
+fn new_logical(seed: &str, n: usize, tag: &str, scale: f64) -> Logical {
     let mut r = Rng::from(&[seed, tag, &n.to_string()]);
     let total: u32 = KINDS.iter().map(|(_, w)| w).sum();
     let mut pick = r.below(u64::from(total)) as u32;
@@ -226,7 +230,7 @@ fn new_logical(seed: &str, n: usize, tag: &str) -> Logical {
     let (median, spread) = kind.size();
     // Log-uniform around the median within [median/spread, median*spread].
     let factor = spread.powf(2.0 * r.unit() - 1.0);
-    let size = ((median * factor) as usize).max(16);
+    let size = ((median * factor * scale) as usize).max(16);
     let with_map = matches!(kind, Kind::Js | Kind::Css) && r.below(3) == 0;
     Logical {
         path: format!("{folder}{word}-{tag}{n}.{}", kind.ext()),
@@ -243,7 +247,7 @@ fn plan(spec: &TreeSpec) -> Vec<Logical> {
     let mut count = 1 + 3; // the manifest and the non-digested files
     let mut n = 0;
     while count < spec.files {
-        let l = new_logical(&seed, n, "a");
+        let l = new_logical(&seed, n, "a", spec.scale);
         count += files_per_logical(&l);
         logical.push(l);
         n += 1;
@@ -264,7 +268,7 @@ fn plan(spec: &TreeSpec) -> Vec<Logical> {
         }
         let adds = (kept.len() / 100).max(1);
         for i in 0..adds {
-            kept.push(new_logical(&seed, i, &format!("r{release}x")));
+            kept.push(new_logical(&seed, i, &format!("r{release}x"), spec.scale));
         }
         logical = kept;
     }
@@ -464,6 +468,32 @@ mod tests {
             );
         }
         assert!(sa.files.len() >= spec.files, "{} files", sa.files.len());
+    }
+
+    #[test]
+    fn a_scaled_tree_has_the_same_shape_in_fewer_bytes() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let spec = TreeSpec {
+            files: 300,
+            ..TreeSpec::default()
+        };
+        let full = write_rails_tree(a.path(), &spec).unwrap();
+        let small = write_rails_tree(
+            b.path(),
+            &TreeSpec {
+                scale: 0.01,
+                ..spec
+            },
+        )
+        .unwrap();
+        assert_eq!(full.files.len(), small.files.len());
+        assert!(
+            small.bytes * 20 < full.bytes,
+            "{} vs {}",
+            small.bytes,
+            full.bytes
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ fn main() -> anyhow::Result<()> {
             seed: args.seed,
             release: args.release,
             mtime,
+            ..TreeSpec::default()
         },
     )?;
     eprintln!(
