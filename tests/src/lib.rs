@@ -7,11 +7,13 @@
 //! - [`proxy`]: a fault-injecting HTTP proxy that sits between a binary and a real server.
 //! - [`tree`]: deterministic Rails-like precompiled asset trees.
 //! - [`cmd`]: run a Slipway binary the way a buildspec would, with a clean AWS environment.
+//! - [`secrets`]: planted secret values, and the check that no output shows them.
 
 pub mod cmd;
 pub mod process;
 pub mod proxy;
 pub mod s3;
+pub mod secrets;
 pub mod servers;
 pub mod tools;
 pub mod tree;
