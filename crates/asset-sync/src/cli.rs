@@ -103,6 +103,13 @@ pub struct LayoutArgs {
     #[arg(long, env = env::ASSET_SYNC_FINGERPRINT_REGEX, value_name = "REGEX",
           default_value = crate::classify::DEFAULT_FINGERPRINT)]
     pub fingerprint_regex: String,
+
+    /// Refuse the whole directory, before any request, if a file is larger than this (an
+    /// accidental video or database dump); the default is S3's single-PUT limit (bytes, or
+    /// with KiB/MiB/GiB).
+    #[arg(long, env = env::ASSET_SYNC_MAX_FILE_SIZE, default_value = "5GiB", value_name = "SIZE",
+          value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 #[derive(Debug, Args)]

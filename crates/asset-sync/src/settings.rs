@@ -41,6 +41,8 @@ pub struct Layout {
     pub compressed: CompressedMode,
     pub mutable_cache_control: String,
     pub classifier: Classifier,
+    /// No file may be larger (bytes).
+    pub max_file_size: u64,
 }
 
 impl Layout {
@@ -64,6 +66,7 @@ impl Layout {
             compressed,
             mutable_cache_control: args.cache_control_mutable.trim().to_owned(),
             classifier,
+            max_file_size: args.max_file_size,
         })
     }
 }

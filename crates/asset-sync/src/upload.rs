@@ -291,6 +291,25 @@ pub async fn prepare(dir: &Path, layout: &Layout) -> Result<(Vec<LocalFile>, Vec
             .await
             .map_err(|e| Error::Internal(format!("scan failed: {e}")))??
     };
+    // An accidental video or dump is refused before it is hashed or sent.
+    let oversized: Vec<&LocalFile> = files
+        .iter()
+        .filter(|f| f.size > layout.max_file_size)
+        .collect();
+    if let Some(first) = oversized.first() {
+        let more = match oversized.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more over the limit)"),
+        };
+        return Err(Error::BadInput {
+            path: dir.join(&first.rel),
+            problem: format!(
+                "{} is larger than --max-file-size ({}){more}; remove it from the asset directory or raise the limit",
+                human_bytes(first.size),
+                human_bytes(layout.max_file_size)
+            ),
+        });
+    }
     if let Some(f) = files
         .iter()
         .find(|f| f.rel.starts_with(record::RESERVED_DIR))

@@ -48,6 +48,8 @@ pub const ASSET_SYNC_CACHE_CONTROL_MUTABLE: &str = "ASSET_SYNC_CACHE_CONTROL_MUT
 pub const ASSET_SYNC_FINGERPRINT_REGEX: &str = "ASSET_SYNC_FINGERPRINT_REGEX";
 pub const ASSET_SYNC_ACL: &str = "ASSET_SYNC_ACL";
 pub const ASSET_SYNC_MULTIPART_THRESHOLD: &str = "ASSET_SYNC_MULTIPART_THRESHOLD";
+/// `--max-file-size`: a larger file in the asset directory is refused before any request.
+pub const ASSET_SYNC_MAX_FILE_SIZE: &str = "ASSET_SYNC_MAX_FILE_SIZE";
 pub const ASSET_SYNC_DRY_RUN: &str = "ASSET_SYNC_DRY_RUN";
 pub const ASSET_SYNC_JSON: &str = "ASSET_SYNC_JSON";
 /// asset_sync's `keep|delete|ignore`; we never delete during upload (see `prune`).
