@@ -12,11 +12,11 @@ pub enum Error {
     Usage(String),
 
     /// The asset directory cannot be used as it is.
-    #[error("{path}: {problem}")]
+    #[error("{}: {problem}", one_line(path))]
     BadInput { path: PathBuf, problem: String },
 
     /// Reading a local file failed.
-    #[error("failed to read {path}: {source}")]
+    #[error("failed to read {}: {source}", one_line(path))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -31,7 +31,7 @@ pub enum Error {
     },
 
     /// A manifest that cannot be read.
-    #[error("failed to parse manifest {path}: {problem}")]
+    #[error("failed to parse manifest {}: {problem}", one_line(path))]
     BadManifest { path: PathBuf, problem: String },
 
     /// An AWS call failed (after retries).
@@ -90,6 +90,17 @@ impl Error {
             kind: slipway_aws::classify(err),
             message: slipway_aws::describe(err, what),
         }
+    }
+}
+
+/// A path as one line of a message: as it is, or quoted with escapes when it holds a control
+/// character (a file named `app\n.js` must not split an error across two lines).
+pub(crate) fn one_line(path: &std::path::Path) -> String {
+    let shown = path.display().to_string();
+    if shown.chars().any(char::is_control) {
+        format!("{shown:?}")
+    } else {
+        shown
     }
 }
 

@@ -234,7 +234,8 @@ fn url_to_rel(url: &str, dir_name: &str) -> String {
     }
 }
 
-/// A manifest path must stay inside DIR: relative, no `..`, no backslash, no empty segment.
+/// A manifest path must stay inside DIR: relative, no `..`, no backslash, no empty segment;
+/// and be one line (no control character), like the file names `scan` accepts.
 fn clean_path(p: &str) -> Result<String, String> {
     let bad = p.is_empty()
         || p.starts_with('/')
@@ -245,6 +246,9 @@ fn clean_path(p: &str) -> Result<String, String> {
         return Err(format!(
             "names a path that escapes the asset directory: {p:?}"
         ));
+    }
+    if p.chars().any(char::is_control) {
+        return Err(format!("names a path with a control character: {p:?}"));
     }
     Ok(p.to_owned())
 }
@@ -404,6 +408,20 @@ mod tests {
             let err = parse(".manifest.json", bad.as_bytes(), "assets").unwrap_err();
             assert!(err.contains("escapes"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_path_with_a_control_character_is_refused() {
+        let err = parse(
+            ".manifest.json",
+            br#"{"a.js":"a\nb-1a2b3c4d.js"}"#,
+            "assets",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("control character") && !err.contains('\n'),
+            "{err:?}"
+        );
     }
 
     #[test]

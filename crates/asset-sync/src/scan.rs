@@ -21,8 +21,9 @@ const JUNK: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
 /// Lists every file under `dir`, sorted by relative path.
 ///
 /// Refused (an error naming the path, before anything is uploaded): a missing or unreadable
-/// directory, a link that points outside `dir` or nowhere, a name that is not UTF-8, and a
-/// name with a backslash (it would make a different key on another system).
+/// directory, a link that points outside `dir` or nowhere, a name that is not UTF-8, a
+/// name with a backslash (it would make a different key on another system), and a name with
+/// a control character (a newline would split the key across lines of every listing).
 pub fn scan(dir: &Path) -> Result<Vec<LocalFile>> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::BadInput {
         path: dir.to_path_buf(),
@@ -74,6 +75,14 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalFile>> {
             return Err(Error::BadInput {
                 path: path.to_path_buf(),
                 problem: "the file name contains a backslash, which S3 clients treat differently"
+                    .to_owned(),
+            });
+        }
+        if rel.chars().any(char::is_control) {
+            return Err(Error::BadInput {
+                path: path.to_path_buf(),
+                problem: "the file name contains a control character (a newline, tab, ...), \
+                          which would break the key in listings, logs and URLs"
                     .to_owned(),
             });
         }
@@ -182,6 +191,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "/nonexistent/public/assets: no such directory");
+    }
+
+    #[test]
+    fn a_control_character_in_a_name_is_refused_in_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/app\n-1a2b3c4d5e.js"), b"x").unwrap();
+        let err = scan(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("control character"), "{err}");
+        assert!(err.contains("app\\n-1a2b3c4d5e.js"), "{err}");
+        assert!(!err.contains('\n'), "{err:?}");
     }
 
     #[test]
