@@ -6,8 +6,8 @@
 //! Whatever the bytes, `manifest::parse` must not panic, and must answer one of:
 //! - `Ok(None)`: not a pipeline manifest (only a top-level `manifest.json` may say so);
 //! - `Ok(Some(m))`: every file it names is a clean relative path inside the asset directory
-//!   (no `..` or `.` segment, no empty segment, no leading `/`, no backslash), since these
-//!   names decide which files are uploaded and how;
+//!   (no `..` or `.` segment, no empty segment, no leading `/`, no backslash, no control
+//!   character), since these names decide which files are uploaded and how;
 //! - `Err(message)`: one non-empty line (it becomes `error: failed to parse manifest ...`).
 
 use std::path::Path;
@@ -76,6 +76,7 @@ fn is_clean(p: &str) -> bool {
     !p.is_empty()
         && !p.starts_with('/')
         && !p.contains('\\')
+        && !p.chars().any(char::is_control)
         && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
