@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use aws_sdk_s3::Client;
 use futures::StreamExt;
+use slipway_aws::AwsErrorKind;
 use slipway_core::Printer;
 use slipway_core::progress::{Progress, human_bytes};
 
@@ -159,17 +160,26 @@ pub async fn run(s3: &Client, s: &UploadSettings, printer: Printer) -> Result<Up
         (assets.len() + manifests_up.len()) as u64,
         total_bytes,
     );
-    let (n, bytes, failed) = upload_batch(&ctx, assets, &progress, printer).await;
-    report.uploaded += n;
-    report.bytes_uploaded += bytes;
-    report.failed = failed;
-    if report.failed.is_empty() {
-        let (n, bytes, failed) = upload_batch(&ctx, manifests_up, &progress, printer).await;
-        report.uploaded += n;
-        report.bytes_uploaded += bytes;
-        report.failed = failed;
+    let mut batch = upload_batch(&ctx, assets, &progress, printer).await;
+    if batch.failed.is_empty() && batch.stopped_by.is_none() {
+        let assets = batch;
+        batch = upload_batch(&ctx, manifests_up, &progress, printer).await;
+        batch.uploaded += assets.uploaded;
+        batch.bytes += assets.bytes;
     }
     progress.finish();
+    if let Some(e) = batch.stopped_by {
+        return Err(Error::Aws {
+            kind: e.kind,
+            message: format!(
+                "failed to upload s3://{}/{}; no manifest or release record was written",
+                s.bucket, e.message
+            ),
+        });
+    }
+    report.uploaded = batch.uploaded;
+    report.bytes_uploaded = batch.bytes;
+    report.failed = batch.failed;
 
     // 6. The release record, last.
     if report.failed.is_empty() {
@@ -225,14 +235,38 @@ struct UploadCtx {
     recorded: Vec<Option<String>>,
 }
 
+/// What one batch of uploads did.
+struct Batch {
+    uploaded: usize,
+    bytes: u64,
+    /// Keys that failed after retries.
+    failed: Vec<String>,
+    /// A refusal every other object would meet too; the batch stopped at it.
+    stopped_by: Option<PutError>,
+}
+
+/// Whether a failed PUT says something about the whole run (the credentials, the bucket, its
+/// region, a policy), not about one object: trying the other objects would only repeat it.
+fn refuses_every_object(kind: AwsErrorKind) -> bool {
+    matches!(
+        kind,
+        AwsErrorKind::AccessDenied
+            | AwsErrorKind::BadCredentials
+            | AwsErrorKind::ExpiredCredentials
+            | AwsErrorKind::NoSuchBucket
+            | AwsErrorKind::WrongRegion
+    )
+}
+
 /// Uploads objects `batch` (indexes into the specs) with bounded concurrency, largest first.
-/// Returns (uploaded count, bytes, failed keys).
+/// A failure of one object is reported and the others go on; a refusal that every object
+/// would meet stops the batch (uploads in flight are abandoned).
 async fn upload_batch(
     ctx: &Arc<UploadCtx>,
     mut batch: Vec<(usize, Reason)>,
     progress: &Progress,
     printer: Printer,
-) -> (usize, u64, Vec<String>) {
+) -> Batch {
     batch.sort_by_key(|&(i, _)| std::cmp::Reverse(ctx.files[ctx.specs[i].source].size));
     let mut uploads = futures::stream::iter(batch.into_iter().map(|(i, reason)| {
         let ctx = Arc::clone(ctx);
@@ -264,22 +298,31 @@ async fn upload_batch(
     }))
     .buffer_unordered(ctx.settings.concurrency);
 
-    let (mut n, mut bytes, mut failed) = (0, 0, Vec::new());
+    let mut out = Batch {
+        uploaded: 0,
+        bytes: 0,
+        failed: Vec::new(),
+        stopped_by: None,
+    };
     while let Some((key, size, result)) = uploads.next().await {
         match result {
             Ok(()) => {
-                n += 1;
-                bytes += size;
+                out.uploaded += 1;
+                out.bytes += size;
                 progress.inc(1, size);
+            }
+            Err(e) if refuses_every_object(e.kind) => {
+                out.stopped_by = Some(e);
+                break;
             }
             Err(e) => {
                 progress.println(printer, &format!("error: {}", e.message));
-                failed.push(key);
+                out.failed.push(key);
             }
         }
     }
-    failed.sort();
-    (n, bytes, failed)
+    out.failed.sort();
+    out
 }
 
 /// Scans `dir`, reads its manifests (checking that every file they name is present) and lists
