@@ -7,9 +7,11 @@
 //! - [`proxy`]: a fault-injecting HTTP proxy that sits between a binary and a real server.
 //! - [`tree`]: deterministic Rails-like precompiled asset trees.
 //! - [`cmd`]: run a Slipway binary the way a buildspec would, with a clean AWS environment.
+//! - [`docs`]: the committed man pages and shell completions match what the binaries generate.
 //! - [`secrets`]: planted secret values, and the check that no output shows them.
 
 pub mod cmd;
+pub mod docs;
 pub mod process;
 pub mod proxy;
 pub mod s3;

@@ -2,15 +2,18 @@
 
 use std::future::Future;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use slipway_aws::{AwsArgs, Clients, RetryPolicy, load_config};
-use slipway_core::{ExitCode, Printer, env};
+use slipway_core::{ExitCode, Printer, env, generate};
 
 use asset_sync::cli::{Cli, Command};
 use asset_sync::report::Report;
 use asset_sync::settings::{PruneSettings, UploadSettings, VerifySettings};
 
 fn main() -> std::process::ExitCode {
+    if let Some(code) = generate::handle(&Cli::command(), std::env::args_os(), Printer::default()) {
+        return code.into();
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Upload(args) => {

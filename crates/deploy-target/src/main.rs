@@ -2,12 +2,16 @@
 //! the outcome to an exit code from the shared table.
 
 use anyhow::Context as _;
+use clap::CommandFactory;
 use deploy_target::World;
-use deploy_target::cli::Settings;
+use deploy_target::cli::{Cli, Settings};
 use deploy_target::error::Error;
-use slipway_core::{ExitCode, Printer};
+use slipway_core::{ExitCode, Printer, generate};
 
 fn main() -> std::process::ExitCode {
+    if let Some(code) = generate::handle(&Cli::command(), std::env::args_os(), Printer::default()) {
+        return code.into();
+    }
     let settings = match Settings::parse_from(std::env::args_os()) {
         // --help, --version and usage errors: clap prints them and exits 0 or 2.
         Err(clap_error) => clap_error.exit(),

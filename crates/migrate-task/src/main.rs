@@ -2,16 +2,19 @@
 //! to an exit code. Everything else lives in the library.
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use migrate_task::cli::{Cli, Command};
 use migrate_task::sdk::SdkApi;
 use migrate_task::{Deps, Settings, Signals};
 use slipway_aws::{Clients, RetryPolicy, load_config};
-use slipway_core::{ExitCode, Printer};
+use slipway_core::{ExitCode, Printer, generate};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let printer = Printer::default();
+    if let Some(code) = generate::handle(&Cli::command(), std::env::args_os(), printer) {
+        return code.into();
+    }
     let Command::Run(args) = Cli::parse().command;
     let settings = match Settings::resolve(args, |name| std::env::var(name).ok()) {
         Ok(settings) => settings,

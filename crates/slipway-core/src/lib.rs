@@ -5,6 +5,7 @@
 pub mod codebuild;
 pub mod env;
 pub mod exit;
+pub mod generate;
 pub mod printer;
 pub mod progress;
 
