@@ -131,7 +131,8 @@ pub struct PullRequests {
 impl Config {
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = fs_err::read_to_string(path).map_err(|source| Error::ReadConfig {
+        // std::fs, not fs_err: the error names the file already, once.
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
             path: path.to_owned(),
             source,
         })?;

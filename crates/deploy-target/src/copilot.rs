@@ -78,7 +78,8 @@ impl Workspace {
 
     /// Reads every `DIR/*/manifest.yml`, in name order.
     pub fn read(dir: &Path) -> Result<Self, Error> {
-        let entries = fs_err::read_dir(dir).map_err(|e| Error::CopilotWorkspace {
+        // std::fs, not fs_err: the error names the folder already, once.
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::CopilotWorkspace {
             path: dir.to_owned(),
             reason: e.to_string(),
         })?;
