@@ -32,7 +32,15 @@ impl AwsArgs {
                 && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
             if !ok {
                 return Err(format!(
-                    "invalid --endpoint-url {url:?}: expected http://HOST[:PORT] or https://HOST[:PORT]"
+                    "invalid --endpoint-url {:?}: expected http://HOST[:PORT] or https://HOST[:PORT]",
+                    without_userinfo(url)
+                ));
+            }
+            if without_userinfo(url) != *url {
+                return Err(format!(
+                    "invalid --endpoint-url {:?}: it carries credentials (user:password@), which \
+                     AWS requests do not use; remove them and use the AWS credential chain",
+                    without_userinfo(url)
                 ));
             }
         }
@@ -48,6 +56,24 @@ impl AwsArgs {
             }
         }
         Ok(())
+    }
+}
+
+/// `scheme://user:password@host/...` with the credentials replaced by `<redacted>`, so an
+/// endpoint URL can be echoed in a message without printing a secret.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let head = if scheme.is_empty() {
+                String::new()
+            } else {
+                format!("{scheme}://")
+            };
+            format!("{head}<redacted>{}", &rest[at..])
+        }
+        None => url.to_owned(),
     }
 }
 
@@ -67,6 +93,29 @@ mod tests {
             ..Default::default()
         };
         assert!(args.validate().is_ok());
+    }
+
+    #[test]
+    fn credentials_in_an_endpoint_are_refused_and_never_echoed() {
+        for url in [
+            "http://user:hunter2secret@127.0.0.1:9000",
+            "https://:hunter2secret@s3.example.com/path",
+            "ftp://user:hunter2secret@host",
+            "user:hunter2secret@host:9000",
+        ] {
+            let args = AwsArgs {
+                endpoint_url: Some(url.into()),
+                ..Default::default()
+            };
+            let err = args.validate().unwrap_err();
+            assert!(err.contains("--endpoint-url"), "{err}");
+            assert!(!err.contains("hunter2secret"), "{err}");
+        }
+        assert_eq!(
+            without_userinfo("http://u:p@h:1/a@b?c@d"),
+            "http://<redacted>@h:1/a@b?c@d"
+        );
+        assert_eq!(without_userinfo("http://h/a@b"), "http://h/a@b");
     }
 
     #[test]
