@@ -9,7 +9,9 @@
 //! - [`cmd`]: run a Slipway binary the way a buildspec would, with a clean AWS environment.
 //! - [`docs`]: the committed man pages and shell completions match what the binaries generate.
 //! - [`secrets`]: planted secret values, and the check that no output shows them.
+//! - [`catalogue`]: the bad-input catalogue, `docs/bad-input.md`, as data the tests assert.
 
+pub mod catalogue;
 pub mod cmd;
 pub mod docs;
 pub mod process;
