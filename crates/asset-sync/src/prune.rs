@@ -505,8 +505,13 @@ fn guard(plan: &Plan, limit: Limit, force: bool, bucket: &str, prefix: &str) -> 
     let allowed = limit.allowed(plan.total_objects as u64);
     let n = plan.delete.len() as u64;
     if n > allowed && !force {
+        // A share is shown with the count it comes to; a count speaks for itself.
+        let limit = match limit {
+            Limit::Count(_) => format!("--max-delete {limit}"),
+            Limit::Percent(_) => format!("--max-delete {limit} ({allowed} objects)"),
+        };
         return Err(Error::Refused(format!(
-            "refusing to delete {n} of {} objects under s3://{bucket}/{prefix}: more than --max-delete {limit} allows ({allowed}); check with --dry-run, then pass --force",
+            "refusing to delete {n} of {} objects under s3://{bucket}/{prefix}: more than {limit} allows; check with --dry-run, then pass --force",
             plan.total_objects
         )));
     }

@@ -165,8 +165,13 @@ impl Report for VerifyReport {
             ""
         };
         format!(
-            "asset-sync verify: {what}{} objects checked{deep} in s3://{}/{}, {} in {:.2}s",
+            "asset-sync verify: {what}{} {} checked{deep} in s3://{}/{}, {} in {:.2}s",
             self.checked,
+            if self.checked == 1 {
+                "object"
+            } else {
+                "objects"
+            },
             self.bucket,
             self.prefix,
             self.problem_counts(),

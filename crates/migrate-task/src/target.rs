@@ -140,6 +140,7 @@ async fn by_copilot_tags(
             svc: svc.to_owned(),
             scope: match cluster {
                 Some(c) => format!(" in cluster {c}"),
+                None if clusters.len() == 1 => " in the only cluster".to_owned(),
                 None => format!(" in any of {} clusters", clusters.len()),
             },
         }),
