@@ -4,8 +4,11 @@
 //! `Scheduled Job` is a job; the service types are `Load Balanced Web Service`,
 //! `Backend Service`, `Worker Service`, `Request-Driven Web Service` and `Static Site`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::config::{Config, Named};
@@ -175,12 +178,23 @@ impl Workspace {
 
 fn read_manifest(path: &Path) -> Result<Workload, Problem> {
     let text = fs_err::read_to_string(path).map_err(|e| Problem::new(path, None, e.to_string()))?;
+    let located = |mark: &Marker| Location {
+        line: mark.line().max(1),
+        column: mark.col() + 1,
+    };
+    if let Some((mark, why)) = Limits::exceeded(&text) {
+        return Err(Problem::new(
+            path,
+            Some(located(&mark)),
+            format!("invalid YAML: {why}"),
+        ));
+    }
     let docs = YamlLoader::load_from_str(&text).map_err(|e| {
-        let at = Location {
-            line: e.marker().line().max(1),
-            column: e.marker().col() + 1,
-        };
-        Problem::new(path, Some(at), format!("invalid YAML: {}", e.info()))
+        Problem::new(
+            path,
+            Some(located(e.marker())),
+            format!("invalid YAML: {}", e.info()),
+        )
     })?;
     let doc = docs.first().unwrap_or(&Yaml::Null);
     let dir_name = path
@@ -200,6 +214,85 @@ fn read_manifest(path: &Path) -> Result<Workload, Problem> {
     })
 }
 
+/// A Copilot manifest is a few levels deep and a few hundred nodes. Far beyond that, the
+/// document is refused before a tree is built: a tree thousands of levels deep overflows the
+/// stack when it is dropped, and aliases of aliases expand exponentially (a 300-byte file can
+/// stand for a billion nodes).
+const MAX_DEPTH: usize = 64;
+const MAX_NODES: u64 = 100_000;
+
+/// Nesting and nodes (aliases expanded, as the loader would) counted from parser events.
+#[derive(Default)]
+struct Limits {
+    /// Open collections: (anchor id, nodes in it so far, itself included).
+    open: Vec<(usize, u64)>,
+    /// Nodes each anchor stands for.
+    anchors: HashMap<usize, u64>,
+    /// Nodes the loaded documents would hold.
+    total: u64,
+    exceeded: Option<(Marker, String)>,
+}
+
+impl Limits {
+    /// Where and why `text` goes beyond the limits, from the parser's events alone (read in
+    /// a loop: the parser's own `load` recurses once per level). A syntax error is left for
+    /// the loader to report, in its own words.
+    fn exceeded(text: &str) -> Option<(Marker, String)> {
+        let mut parser = Parser::new_from_str(text);
+        let mut limits = Limits::default();
+        while limits.exceeded.is_none() {
+            match parser.next_token() {
+                Ok((Event::StreamEnd, _)) | Err(_) => break,
+                Ok((event, mark)) => limits.see(event, mark),
+            }
+        }
+        limits.exceeded
+    }
+
+    fn see(&mut self, event: Event, mark: Marker) {
+        let size = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.open.push((anchor, 1));
+                self.total = self.total.saturating_add(1);
+                if self.open.len() > MAX_DEPTH {
+                    self.exceeded = Some((mark, format!("nested deeper than {MAX_DEPTH} levels")));
+                }
+                return;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (anchor, size) = self.open.pop().unwrap_or((0, 1));
+                if anchor > 0 {
+                    self.anchors.insert(anchor, size);
+                }
+                // Counted in `total` as its nodes arrived.
+                size
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                if anchor > 0 {
+                    self.anchors.insert(anchor, 1);
+                }
+                self.total = self.total.saturating_add(1);
+                1
+            }
+            Event::Alias(anchor) => {
+                let size = self.anchors.get(&anchor).copied().unwrap_or(1);
+                self.total = self.total.saturating_add(size);
+                size
+            }
+            _ => return,
+        };
+        if let Some((_, parent)) = self.open.last_mut() {
+            *parent = parent.saturating_add(size);
+        }
+        if self.total > MAX_NODES {
+            self.exceeded = Some((
+                mark,
+                format!("more than {MAX_NODES} nodes once its aliases are expanded"),
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +303,47 @@ mod tests {
         assert_eq!(Kind::of("Backend Service"), Kind::Service);
         assert_eq!(Kind::of("Static Site"), Kind::Service);
         assert_eq!(Kind::of("Environment"), Kind::Unknown);
+    }
+
+    fn read_one(yaml: &str) -> Result<Workload, Problem> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.yml");
+        std::fs::write(&path, yaml).unwrap();
+        read_manifest(&path)
+    }
+
+    /// Found by fuzzing: `deploy-target check` aborted (stack overflow) on a manifest of a
+    /// few thousand nested block sequences, a 10 KB file.
+    #[test]
+    fn regression_deep_block_nesting_is_refused_not_a_stack_overflow() {
+        for depth in [65, 5_000, 100_000] {
+            let yaml = format!("{}name: x\ntype: Backend Service\n", "- ".repeat(depth));
+            let p = read_one(&yaml).unwrap_err();
+            assert!(p.message.contains("nested deeper than 64 levels"), "{p}");
+            assert!(!p.to_string().contains('\n'), "{p}");
+        }
+        let yaml = format!("{}x\n", "- ".repeat(40));
+        let p = read_one(&format!(
+            "name: web\ntype: Backend Service\nsidecars:\n{yaml}"
+        ));
+        assert!(p.is_ok(), "{p:?}");
+    }
+
+    /// Found by fuzzing: aliases of aliases ("billion laughs") made `check` expand a 300-byte
+    /// manifest into a billion nodes and exhaust memory.
+    #[test]
+    fn regression_alias_expansion_is_bounded() {
+        let mut yaml =
+            "name: web\ntype: Backend Service\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_owned();
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            yaml.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let p = read_one(&yaml).unwrap_err();
+        assert!(p.message.contains("aliases are expanded"), "{p}");
+        // Ordinary anchors still work.
+        let w = read_one("base: &t Backend Service\nname: api\ntype: *t\n").unwrap();
+        assert_eq!(w.kind, Kind::Service);
     }
 
     #[test]
