@@ -50,13 +50,31 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem, always one line: a control character in the message or the file name (a
+    /// TOML key or a manifest value with a newline, quoted back by a parser) is written as
+    /// its escape.
     pub fn new(file: &Path, at: Option<Location>, message: impl Into<String>) -> Self {
         Self {
-            file: file.display().to_string(),
+            file: one_line(file.display().to_string()),
             at,
-            message: message.into(),
+            message: one_line(message.into()),
         }
     }
+}
+
+fn one_line(text: String) -> String {
+    if !text.contains(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 impl fmt::Display for Problem {
@@ -113,5 +131,20 @@ mod tests {
         assert_eq!(p.to_string(), "deploy-targets.toml:3:7: empty list");
         let p = Problem::new(Path::new("x.toml"), None, "unreadable");
         assert_eq!(p.to_string(), "x.toml: unreadable");
+    }
+
+    /// Found by fuzzing: `"a\nb" = 1` in the config made TOML's "unknown field" message, and
+    /// so `check`'s problem line, two lines.
+    #[test]
+    fn regression_a_problem_is_one_line_whatever_it_quotes() {
+        let p = Problem::new(
+            Path::new("dir\n/x.toml"),
+            Some(Location { line: 1, column: 1 }),
+            "unknown field `a\nb`, expected one of `target`",
+        );
+        assert_eq!(
+            p.to_string(),
+            "dir\\n/x.toml:1:1: unknown field `a\\nb`, expected one of `target`"
+        );
     }
 }
