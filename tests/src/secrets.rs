@@ -47,6 +47,13 @@ pub fn git_remote_url() -> String {
     format!("https://x-access-token:{GIT_TOKEN}@github.com/shop/app.git")
 }
 
+/// The header `actions/checkout` and CodeBuild's GitHub source leave in a checkout's git
+/// config (`http.https://github.com/.extraheader`): the token, base64-encoded.
+pub fn git_extra_header() -> String {
+    let basic = STANDARD.encode(format!("x-access-token:{GIT_TOKEN}"));
+    format!("AUTHORIZATION: basic {basic}")
+}
+
 /// `postgres://app:PASSWORD@db.internal:5432/shop`.
 pub fn database_url() -> String {
     format!("postgres://app:{DB_PASSWORD}@db.internal:5432/shop")
