@@ -387,8 +387,13 @@ pub fn assemble(
     if health_check_removed {
         def.health_check = None;
     }
-    let previous_command = def.command.clone();
-    let entry_point = def.entry_point.clone().filter(|e| !e.is_empty());
+    // Shown, not sent: the copy keeps the entry point as it is.
+    let previous_command = def.command.as_deref().map(redact::argv_shown);
+    let entry_point = def
+        .entry_point
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .map(redact::argv_shown);
     let logs = LogSource::from_container(def);
 
     let cpu = settings.cpu.map(|cpu| Change {

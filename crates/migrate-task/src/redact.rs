@@ -1,10 +1,11 @@
 //! Which environment values may be printed.
 //!
 //! Task definitions routinely carry credentials in plain `environment` entries
-//! (`DATABASE_URL=postgres://app:pw@db/app`). migrate-task prints env values only in the
-//! dry-run plan, and only through [`shown`]: a value is replaced by `<redacted>` when its name
-//! looks secret or the value itself holds URL credentials. `secrets[]` entries are printed as
-//! their `valueFrom` ARN, never resolved.
+//! (`DATABASE_URL=postgres://app:pw@db/app`), and sometimes in the command itself. migrate-task
+//! prints env values only in the dry-run plan, and only through [`shown`]: a value is replaced
+//! by `<redacted>` when its name looks secret or the value itself holds URL credentials. The
+//! service's command and entry point go through [`argv_shown`], by the same rules.
+//! `secrets[]` entries are printed as their `valueFrom` ARN, never resolved.
 
 /// What replaces a hidden value.
 pub const REDACTED: &str = "<redacted>";
@@ -56,6 +57,24 @@ pub fn shown<'a>(name: &str, value: &'a str) -> &'a str {
     }
 }
 
+/// An argv as it may be printed (the service's own command and entry point in the plan): an
+/// argument holding a URL with credentials becomes `<redacted>`, and one shaped
+/// `NAME=value` or `--name=value` keeps its name and hides its value when the name looks
+/// secret (`--master-key=...`, `DB_PASSWORD=...`).
+pub fn argv_shown(argv: &[String]) -> Vec<String> {
+    argv.iter()
+        .map(|arg| {
+            if value_has_credentials(arg) {
+                return REDACTED.to_owned();
+            }
+            match arg.split_once('=') {
+                Some((name, _)) if name_looks_secret(name) => format!("{name}={REDACTED}"),
+                _ => arg.clone(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +106,37 @@ mod tests {
         ] {
             assert_eq!(shown(name, value), value, "{name}");
         }
+    }
+
+    #[test]
+    fn argv_keeps_its_shape_and_hides_credentials() {
+        let argv: Vec<String> = [
+            "bundle",
+            "exec",
+            "sidekiq",
+            "-r",
+            "redis://:pw@cache:6379/0",
+            "--master-key=abc123",
+            "RAILS_ENV=production",
+            "DB_PASSWORD=hunter2",
+            "https://example.com/a@b",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            argv_shown(&argv),
+            [
+                "bundle",
+                "exec",
+                "sidekiq",
+                "-r",
+                "<redacted>",
+                "--master-key=<redacted>",
+                "RAILS_ENV=production",
+                "DB_PASSWORD=<redacted>",
+                "https://example.com/a@b",
+            ]
+        );
     }
 
     #[test]
