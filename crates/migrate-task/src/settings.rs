@@ -254,12 +254,17 @@ fn parse_env(lines: &[String]) -> Result<Vec<(String, String)>, Error> {
                 "--env expects KEY=VALUE; one entry has no '='".into(),
             ));
         };
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-            && !name.starts_with(|c: char| c.is_ascii_digit());
-        if !valid {
+        let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-';
+        if let Some(bad) = name.find(|c: char| !name_char(c)) {
+            // Echo the name only up to the first character that cannot be in one: after a
+            // mistyped separator (`TOKEN:value=...`), the rest is the secret value.
+            let shown = &name[..bad];
+            let c = name[bad..].chars().next().unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "--env {shown:?} is followed by {c:?} before the '=': a name is letters, digits, '_', '.' or '-' (the rest of the entry is not shown)"
+            )));
+        }
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
             return Err(Error::Usage(format!(
                 "--env {name:?}=...: the name must be letters, digits, '_', '.' or '-' and not start with a digit"
             )));
@@ -464,6 +469,27 @@ mod tests {
         assert!(with(&["--env", "A=1", "--env", "A=2"]).contains("twice"));
         let no_equals = with(&["--env", "TOKEN-hunter2"]);
         assert!(!no_equals.contains("hunter2"), "{no_equals}");
+    }
+
+    /// Found by the secrets test: `--env TOKEN:hunter2=x` (a mistyped separator) echoed the
+    /// whole "name", value included.
+    #[test]
+    fn regression_an_invalid_env_name_is_not_echoed_past_its_first_bad_character() {
+        let base = ["--cluster", "c", "--service", "s", "--image-tag", "v"];
+        for entry in [
+            "API_TOKEN:hunter2=x",
+            "API_TOKEN hunter2=x",
+            "API_TOKEN/hunter2=x",
+        ] {
+            let mut v: Vec<&str> = base.to_vec();
+            v.extend_from_slice(&["--env", entry, "--", "x"]);
+            let msg = usage_message(&v);
+            assert!(!msg.contains("hunter2"), "{msg}");
+            assert!(msg.contains("\"API_TOKEN\""), "{msg}");
+        }
+        let mut v: Vec<&str> = base.to_vec();
+        v.extend_from_slice(&["--env", "1ABC=x", "--", "x"]);
+        assert!(usage_message(&v).contains("not start with a digit"));
     }
 
     #[test]
