@@ -117,7 +117,7 @@ impl Settings {
                 Some(cluster) => Target::Service { cluster, service },
                 None => {
                     return Err(usage(format!(
-                        "--service {service} needs --cluster (or {})",
+                        "--service {service:?} needs --cluster (or {})",
                         env::MIGRATE_TASK_CLUSTER
                     )));
                 }
@@ -469,6 +469,16 @@ mod tests {
         assert!(with(&["--env", "A=1", "--env", "A=2"]).contains("twice"));
         let no_equals = with(&["--env", "TOKEN-hunter2"]);
         assert!(!no_equals.contains("hunter2"), "{no_equals}");
+    }
+
+    /// Found by fuzzing: `--service "a<newline>b"` without --cluster made a two-line error.
+    #[test]
+    fn regression_a_service_name_is_quoted_in_the_error() {
+        let msg = usage_message(&["--service", "a\nb", "--image-tag", "v", "--", "x"]);
+        assert_eq!(
+            msg,
+            "--service \"a\\nb\" needs --cluster (or MIGRATE_TASK_CLUSTER)"
+        );
     }
 
     /// Found by the secrets test: `--env TOKEN:hunter2=x` (a mistyped separator) echoed the
