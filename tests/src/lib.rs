@@ -23,7 +23,7 @@ pub mod tools;
 pub mod tree;
 
 pub use cmd::{Output, SlipwayCommand};
-pub use proxy::{Fault, FaultProxy, Rule};
+pub use proxy::{Fault, FaultProxy, RequestKind, Rule};
 pub use s3::S3Probe;
 pub use servers::{MotoServer, RcloneS3};
 
