@@ -3,8 +3,10 @@
 //! output.
 
 use std::ffi::OsStr;
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 
 use crate::{ACCESS_KEY, REGION, SECRET_KEY};
 
@@ -128,6 +130,29 @@ impl SlipwayCommand {
         self.cmd
     }
 
+    /// Starts it in the background, capturing its output; see [`Running`].
+    pub fn spawn(mut self) -> Running {
+        let mut child = self
+            .cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the binary under test");
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+        let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+        Running {
+            child,
+            output: Some((stdout, stderr)),
+        }
+    }
+
     /// Runs to completion and captures the output.
     pub fn run(mut self) -> Output {
         let out = self
@@ -140,6 +165,51 @@ impl SlipwayCommand {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A binary running in the background, its output read as it comes (so a full pipe never
+/// blocks it). Killed with SIGKILL if dropped while still running.
+pub struct Running {
+    child: Child,
+    output: Option<(JoinHandle<String>, JoinHandle<String>)>,
+}
+
+impl Running {
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGKILL, which the process cannot catch or clean up after, and returns what it
+    /// printed until then (`code` is `None`; if it had already exited, its code).
+    pub fn sigkill(mut self) -> Output {
+        // std's Child::kill is SIGKILL on Unix; it fails only if the child was reaped.
+        let _ = self.child.kill();
+        self.finish()
+    }
+
+    /// Waits for it to exit and returns its output.
+    pub fn wait(mut self) -> Output {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Output {
+        let status = self.child.wait().expect("wait for the binary under test");
+        let (stdout, stderr) = self.output.take().expect("output collected once");
+        Output {
+            code: status.code(),
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.output.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

@@ -22,7 +22,7 @@ pub mod servers;
 pub mod tools;
 pub mod tree;
 
-pub use cmd::{Output, SlipwayCommand};
+pub use cmd::{Output, Running, SlipwayCommand};
 pub use proxy::{Fault, FaultProxy, RequestKind, Rule};
 pub use s3::S3Probe;
 pub use servers::{MotoServer, RcloneS3};
