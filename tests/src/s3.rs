@@ -84,34 +84,20 @@ impl S3Probe {
     }
 
     pub fn head(&self, bucket: &str, key: &str) -> Option<Head> {
-        self.rt.block_on(async {
-            match self
-                .client
-                .head_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-            {
-                Ok(o) => Some(Head {
-                    size: o.content_length().unwrap_or(0) as u64,
-                    content_type: o.content_type().map(str::to_owned),
-                    cache_control: o.cache_control().map(str::to_owned),
-                    content_encoding: o.content_encoding().map(str::to_owned),
-                    etag: o.e_tag().map(str::to_owned),
-                    metadata: o
-                        .metadata()
-                        .map(|m| {
-                            m.iter()
-                                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }),
-                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => None,
-                Err(e) => panic!("head {bucket}/{key}: {e:?}"),
-            }
-        })
+        self.rt.block_on(head(&self.client, bucket, key))
+    }
+
+    /// HEADs every key, 32 at a time; `None` for a key that is absent.
+    pub fn heads(&self, bucket: &str, keys: &[String]) -> HashMap<String, Option<Head>> {
+        use futures::StreamExt;
+        self.rt.block_on(
+            futures::stream::iter(
+                keys.iter()
+                    .map(|key| async move { (key.clone(), head(&self.client, bucket, key).await) }),
+            )
+            .buffer_unordered(32)
+            .collect(),
+        )
     }
 
     pub fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
@@ -150,5 +136,27 @@ impl S3Probe {
         self.rt
             .block_on(self.client.delete_object().bucket(bucket).key(key).send())
             .unwrap_or_else(|e| panic!("delete {bucket}/{key}: {e:?}"));
+    }
+}
+
+async fn head(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Option<Head> {
+    match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(o) => Some(Head {
+            size: o.content_length().unwrap_or(0) as u64,
+            content_type: o.content_type().map(str::to_owned),
+            cache_control: o.cache_control().map(str::to_owned),
+            content_encoding: o.content_encoding().map(str::to_owned),
+            etag: o.e_tag().map(str::to_owned),
+            metadata: o
+                .metadata()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => None,
+        Err(e) => panic!("head {bucket}/{key}: {e:?}"),
     }
 }
