@@ -106,6 +106,31 @@ pub fn stop(pid: u32) {
     }
 }
 
+static DIRS: Mutex<Vec<std::path::PathBuf>> = Mutex::new(Vec::new());
+
+extern "C" fn remove_dirs() {
+    let dirs = match DIRS.lock() {
+        Ok(d) => d,
+        Err(e) => e.into_inner(),
+    };
+    for dir in dirs.iter() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Removes `dir` (and everything in it) when the test process exits: for scratch data that
+/// lives in a `static`, which Rust never drops.
+pub fn remove_at_exit(dir: std::path::PathBuf) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: registering a plain extern "C" fn with atexit(3).
+        unsafe {
+            libc::atexit(remove_dirs);
+        }
+    });
+    DIRS.lock().unwrap_or_else(|e| e.into_inner()).push(dir);
+}
+
 /// A free TCP port on 127.0.0.1 (the kernel's choice; the caller binds it next).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

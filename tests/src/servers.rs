@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::process::{free_port, has_exited, spawn_kept};
+use crate::process::{free_port, has_exited, remove_at_exit, spawn_kept};
 use crate::tools::tool;
 use crate::{ACCESS_KEY, SECRET_KEY};
 
@@ -29,7 +29,12 @@ impl RcloneS3 {
     /// The server shared by every test in this test binary.
     pub fn shared() -> &'static RcloneS3 {
         static SERVER: OnceLock<RcloneS3> = OnceLock::new();
-        SERVER.get_or_init(RcloneS3::start)
+        SERVER.get_or_init(|| {
+            let server = RcloneS3::start();
+            // A static is never dropped: remove its buckets' files when the process exits.
+            remove_at_exit(server._dir.path().to_path_buf());
+            server
+        })
     }
 
     /// Starts a new server on a free port.
@@ -116,7 +121,11 @@ impl MotoServer {
     /// The server shared by every test in this test binary.
     pub fn shared() -> &'static MotoServer {
         static SERVER: OnceLock<MotoServer> = OnceLock::new();
-        SERVER.get_or_init(MotoServer::start)
+        SERVER.get_or_init(|| {
+            let server = MotoServer::start();
+            remove_at_exit(server._dir.path().to_path_buf());
+            server
+        })
     }
 
     pub fn start() -> MotoServer {

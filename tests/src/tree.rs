@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use sha2::{Digest, Sha256};
 
 /// What tree to write.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TreeSpec {
     /// Files in release 1 (companions and the manifest included).
     pub files: usize,
@@ -435,6 +435,34 @@ pub fn write_rails_tree(dir: &Path, spec: &TreeSpec) -> io::Result<TreeSummary> 
         }
     }
     Ok(summary)
+}
+
+/// A tree written once per test process and shared by its tests, which must only read it.
+#[derive(Debug)]
+pub struct SharedTree {
+    pub dir: PathBuf,
+    pub summary: TreeSummary,
+}
+
+/// The tree for `spec`, written on first use into a folder removed when the process exits:
+/// tests that all need the same large tree pay for writing it once.
+pub fn shared(spec: &TreeSpec) -> &'static SharedTree {
+    static TREES: std::sync::Mutex<Vec<(TreeSpec, &'static SharedTree)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut trees = TREES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, tree)) = trees.iter().find(|(s, _)| s == spec) {
+        return tree;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("slipway-tree-")
+        .tempdir()
+        .expect("temp dir for a shared tree")
+        .keep();
+    crate::process::remove_at_exit(dir.clone());
+    let summary = write_rails_tree(&dir, spec).expect("write a shared tree");
+    let tree: &'static SharedTree = Box::leak(Box::new(SharedTree { dir, summary }));
+    trees.push((spec.clone(), tree));
+    tree
 }
 
 /// Writes each `(relative path, content)` under `dir`, creating folders.
