@@ -92,3 +92,33 @@ pub fn one_listing(seen: &[slipway_testkit::proxy::Seen]) -> usize {
     );
     lists.len()
 }
+
+/// Every key rclone stores for `bucket`, read from its backing directory (not through S3).
+pub fn rclone_keys(bucket: &str) -> std::collections::BTreeSet<String> {
+    RcloneS3::shared().keys(bucket).into_iter().collect()
+}
+
+/// The bytes rclone stores under `key`, read from its backing directory (not through S3).
+pub fn rclone_bytes(bucket: &str, key: &str) -> Option<Vec<u8>> {
+    std::fs::read(RcloneS3::shared().object_path(bucket, key)).ok()
+}
+
+/// Release `n` of a `files`-file Rails-like tree (tree seed 1) with small files (sizes scaled
+/// by 0.01: a 3,000-file tree is under 2 MB), written once per test process and shared.
+pub fn small_tree(files: usize, n: u32) -> &'static slipway_testkit::tree::SharedTree {
+    slipway_testkit::tree::shared(&slipway_testkit::tree::TreeSpec {
+        files,
+        release: n,
+        scale: 0.01,
+        ..Default::default()
+    })
+}
+
+/// Keeps a test's figures (requests sent, faults injected, objects checked) out of the test
+/// output: writes `line` to `target/tmp/asset-sync-figures/<name>.txt`, replacing what an
+/// earlier run wrote there.
+pub fn write_figures(name: &str, line: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("asset-sync-figures");
+    std::fs::create_dir_all(&dir).expect("create the figures folder");
+    std::fs::write(dir.join(format!("{name}.txt")), format!("{line}\n")).expect("write figures");
+}
