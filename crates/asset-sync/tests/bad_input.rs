@@ -117,6 +117,29 @@ fn a_file_name_that_is_not_utf8_is_refused_and_named() {
 }
 
 #[test]
+fn a_file_name_with_a_control_character_is_refused_on_one_line() {
+    let t = Target::rclone("bi-ctrl");
+    let dir = one_file();
+    std::fs::write(dir.path().join("app\nevil.js"), b"1").unwrap();
+    let (out, seen) = proxied(&t, vec![], &["upload", &text(dir.path())]);
+    assert_case("AS-34", &out, &[("<DIR>", &text(dir.path()))]);
+    untouched(&t, &seen);
+}
+
+#[test]
+fn an_endpoint_url_with_credentials_is_refused_without_echoing_them() {
+    let t = Target::rclone("bi-userinfo");
+    let dir = one_file();
+    let proxy = FaultProxy::start(&t.endpoint, vec![], 7);
+    let addr = proxy.endpoint().trim_start_matches("http://").to_owned();
+    let with_credentials = format!("http://AKIAEXAMPLE:s3cr3t-in-url@{addr}");
+    let out = run(&t, &with_credentials, &["upload", &text(dir.path())]);
+    assert_case("AS-35", &out, &[("<ADDR>", &addr)]);
+    assert!(!out.stderr.contains("s3cr3t-in-url"), "{}", out.stderr);
+    untouched(&t, &proxy.seen());
+}
+
+#[test]
 fn a_fifo_is_not_an_asset() {
     let t = Target::rclone("bi-fifo");
     let dir = one_file();

@@ -152,6 +152,21 @@ fn bad_flags_are_refused_before_any_request() {
         "web",
         "--image-tag",
         "v42",
+        "--env",
+        "API_TOKEN:value=x",
+        "--",
+        "bin/rails",
+        "db:migrate",
+    ]);
+    assert_case("MT-16", &out, &[]);
+    assert!(!out.stderr.contains("value=x"), "{}", out.stderr);
+    let out = refused_before_any_request(&[
+        "--cluster",
+        "shop-prod",
+        "--service",
+        "web",
+        "--image-tag",
+        "v42",
     ]);
     assert_case("MT-07", &out, &[]);
     let out = migrate_task()
