@@ -134,7 +134,7 @@ fn hostile_values_never_run_and_round_trip_exactly() {
 
 #[test]
 fn the_eval_idiom_from_the_buildspec_runs_nothing() {
-    // Exactly the lines buildspec/select-target.yml uses.
+    // Exactly the `eval` form the README's buildspec examples use.
     let marker_dir = tempfile::tempdir().unwrap();
     let marker = marker_dir.path().join("PWNED");
     let m = marker.display().to_string();
