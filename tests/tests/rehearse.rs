@@ -400,6 +400,30 @@ fn the_install_phase_unpacks_a_checked_release_and_refuses_a_tampered_one() {
     assert!(sums.status.success());
     std::fs::write(release.join("SHA256SUMS"), &sums.stdout).unwrap();
 
+    // The developer's PATH without any folder holding our binaries (so install must fetch
+    // them), and with a stand-in curl for file:// URLs on a machine that has no curl.
+    let ours = ["asset-sync", "deploy-target", "migrate-task"];
+    let mut dirs: Vec<PathBuf> =
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .filter(|d| !ours.iter().any(|b| d.join(b).exists()))
+            .collect();
+    if !dirs.iter().any(|d| d.join("curl").is_file()) {
+        let curl_dir = dir.path().join("curl-bin");
+        std::fs::create_dir(&curl_dir).unwrap();
+        let curl = curl_dir.join("curl");
+        std::fs::write(
+            &curl,
+            "#!/bin/sh\n# curl -fsSL -o OUT file://PATH, for machines without curl\n\
+             while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done\n\
+             cp \"${url#file://}\" \"$out\"\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dirs.insert(0, curl_dir);
+    }
+    let path = std::env::join_paths(dirs).unwrap();
+
     let install = |spec: &Path, prefix: &Path| {
         let text = std::fs::read_to_string(spec).unwrap();
         let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
@@ -413,7 +437,7 @@ fn the_install_phase_unpacks_a_checked_release_and_refuses_a_tampered_one() {
             .arg(format!(
                 "{command}\nasset-sync --version && deploy-target --version"
             ))
-            .env("PATH", "/usr/bin:/bin")
+            .env("PATH", &path)
             .env(
                 "SLIPWAY_RELEASE_URL",
                 format!("file://{}", release.display()),
