@@ -19,7 +19,7 @@ use clap_complete::{Generator, Shell};
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, roman};
 
-use crate::{ExitCode, Printer};
+use crate::{ExitCode, Printer, usage};
 
 /// The hidden subcommand's name.
 pub const SUBCOMMAND: &str = "generate";
@@ -91,30 +91,26 @@ pub struct File {
 /// Answers the hidden `generate` subcommand. Parses `args` (the program name first) with
 /// `cli` plus `generate`; when the command line asks for `generate`, writes what it asks
 /// for and returns the exit code. When clap rejects the command line (or it asks for
-/// `--help`/`--version`), prints clap's answer, exactly as `cli` alone would, and returns its
-/// code. Returns `None` for every other command line: the binary then parses as usual.
+/// `--help`/`--version`), prints clap's answer as [`usage::report`](crate::usage::report)
+/// does (an error in one line) and returns its code. Returns `None` for every other command
+/// line: the binary then parses as usual.
 pub fn handle<I, T>(cli: &Command, args: I, printer: Printer) -> Option<ExitCode>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let with_generate = cli.clone().subcommand(GenerateArgs::command());
-    let matches = match with_generate.try_get_matches_from(args) {
+    let matches = match with_generate.clone().try_get_matches_from(&args) {
         Ok(matches) => matches,
-        Err(e) => {
-            let _ = e.print();
-            return Some(ExitCode(u8::try_from(e.exit_code()).unwrap_or(2)));
-        }
+        Err(e) => return Some(usage::report(e, &with_generate, &args, printer)),
     };
     let (SUBCOMMAND, sub) = matches.subcommand()? else {
         return None;
     };
     let args = match GenerateArgs::from_arg_matches(sub) {
-        Ok(args) => args,
-        Err(e) => {
-            printer.error(e.to_string().trim_end());
-            return Some(ExitCode::USAGE);
-        }
+        Ok(generate) => generate,
+        Err(e) => return Some(usage::report(e, &with_generate, &args, printer)),
     };
     let files = files(cli, args.kind);
     let Some(dir) = args.dir else {

@@ -1,6 +1,6 @@
 //! What every Slipway binary shares: the exit-code table, the names of the environment
-//! variables we read, the printer that owns stdout and stderr, the progress policy, and the
-//! CodeBuild build context.
+//! variables we read, the printer that owns stdout and stderr, the progress policy, the
+//! CodeBuild build context, and one-line usage errors.
 
 pub mod codebuild;
 pub mod env;
@@ -8,6 +8,7 @@ pub mod exit;
 pub mod generate;
 pub mod printer;
 pub mod progress;
+pub mod usage;
 
 pub use exit::ExitCode;
 pub use printer::Printer;
