@@ -1,20 +1,25 @@
 //! `asset-sync`: parse, resolve settings, run, map the result to an exit code.
 
+use std::ffi::OsString;
 use std::future::Future;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use slipway_aws::{AwsArgs, Clients, RetryPolicy, load_config};
-use slipway_core::{ExitCode, Printer, env, generate};
+use slipway_core::{ExitCode, Printer, env, generate, usage};
 
 use asset_sync::cli::{Cli, Command};
 use asset_sync::report::Report;
 use asset_sync::settings::{PruneSettings, UploadSettings, VerifySettings};
 
 fn main() -> std::process::ExitCode {
-    if let Some(code) = generate::handle(&Cli::command(), std::env::args_os(), Printer::default()) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(code) = generate::handle(&Cli::command(), &args, Printer::default()) {
         return code.into();
     }
-    let cli = Cli::parse();
+    let cli: Cli = match usage::parse_from(&args, Printer::default()) {
+        Ok(cli) => cli,
+        Err(code) => return code.into(),
+    };
     let code = match cli.command {
         Command::Upload(args) => {
             let printer = Printer::new(args.output.quiet);

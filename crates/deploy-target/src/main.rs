@@ -1,20 +1,25 @@
 //! `deploy-target`: parse the flags, hand the real environment and git to the library, map
 //! the outcome to an exit code from the shared table.
 
+use std::ffi::OsString;
+
 use anyhow::Context as _;
 use clap::CommandFactory;
 use deploy_target::World;
 use deploy_target::cli::{Cli, Settings};
 use deploy_target::error::Error;
-use slipway_core::{ExitCode, Printer, generate};
+use slipway_core::{ExitCode, Printer, generate, usage};
 
 fn main() -> std::process::ExitCode {
-    if let Some(code) = generate::handle(&Cli::command(), std::env::args_os(), Printer::default()) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(code) = generate::handle(&Cli::command(), &args, Printer::default()) {
         return code.into();
     }
-    let settings = match Settings::parse_from(std::env::args_os()) {
-        // --help, --version and usage errors: clap prints them and exits 0 or 2.
-        Err(clap_error) => clap_error.exit(),
+    let settings = match Settings::parse_from(&args) {
+        // --help and --version as clap prints them (exit 0), a usage error in one line (2).
+        Err(clap_error) => {
+            return usage::report(clap_error, &Cli::command(), &args, Printer::default()).into();
+        }
         Ok(Err(e)) => {
             Printer::default().error(e.to_string());
             return e.exit_code().into();

@@ -1,21 +1,27 @@
 //! `migrate-task`: parse, resolve settings, build the AWS clients once, run, map the result
 //! to an exit code. Everything else lives in the library.
 
+use std::ffi::OsString;
+
 use anyhow::Context;
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use migrate_task::cli::{Cli, Command};
 use migrate_task::sdk::SdkApi;
 use migrate_task::{Deps, Settings, Signals};
 use slipway_aws::{Clients, RetryPolicy, load_config};
-use slipway_core::{ExitCode, Printer, generate};
+use slipway_core::{ExitCode, Printer, generate, usage};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let printer = Printer::default();
-    if let Some(code) = generate::handle(&Cli::command(), std::env::args_os(), printer) {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    if let Some(code) = generate::handle(&Cli::command(), &argv, printer) {
         return code.into();
     }
-    let Command::Run(args) = Cli::parse().command;
+    let Command::Run(args) = match usage::parse_from::<Cli>(&argv, printer) {
+        Ok(cli) => cli.command,
+        Err(code) => return code.into(),
+    };
     let settings = match Settings::resolve(args, |name| std::env::var(name).ok()) {
         Ok(settings) => settings,
         Err(err) => {
