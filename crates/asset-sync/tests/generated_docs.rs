@@ -34,11 +34,11 @@ fn generate_refuses_an_unknown_kind_and_an_unwritable_dir() {
         .args(["generate", "tcsh"])
         .run();
     out.assert_code(2);
-    assert!(
-        out.stderr
-            .starts_with("error: invalid value 'tcsh' for '<KIND>'\n"),
-        "{}",
-        out.stderr
+    assert_eq!(
+        out.stderr,
+        "error: invalid value 'tcsh' for '<KIND>' [possible values: man, bash, zsh, fish, \
+         elvish, powershell] (tip: a similar value exists: 'zsh'); \
+         see 'asset-sync generate --help'\n"
     );
     assert_eq!(out.stdout, "");
 
