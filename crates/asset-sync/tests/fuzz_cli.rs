@@ -4,12 +4,14 @@
 //!
 //! The properties: no panic; settings that resolve keep every invariant the commands rely
 //! on (a bucket name S3 accepts, a prefix that is empty or ends in `/` with no `..`, `.`,
-//! empty segment, backslash or control character); a refusal is one line with exit code 2.
-//! (clap's own refusals, which add usage lines, are clap's.)
+//! empty segment, backslash or control character); a refusal is one line with exit code 2,
+//! clap's own included (as `slipway_core::usage` prints them).
+
+use std::ffi::OsString;
 
 use asset_sync::cli::{Cli, Command};
 use asset_sync::settings::{PruneSettings, UploadSettings, VerifySettings};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use proptest::prelude::*;
 
 /// `n` cases, unless `PROPTEST_CASES` asks for another number.
@@ -180,13 +182,25 @@ fn check_refusal(e: &asset_sync::Error) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// clap's refusal of `argv`, as the binary prints it: one line.
+fn check_clap_refusal(e: clap::Error, argv: &[String]) -> Result<(), TestCaseError> {
+    let args: Vec<OsString> = argv.iter().map(OsString::from).collect();
+    let line = slipway_core::usage::one_line(e, &Cli::command(), &args);
+    prop_assert!(
+        !line.trim().is_empty() && !line.contains(char::is_control),
+        "{line:?}"
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(cases(512))]
 
     #[test]
     fn any_command_line(argv in command_line()) {
-        let Ok(cli) = Cli::try_parse_from(&argv) else {
-            return Ok(());
+        let cli = match Cli::try_parse_from(&argv) {
+            Ok(cli) => cli,
+            Err(e) => return check_clap_refusal(e, &argv),
         };
         // A release id from CodeBuild, so no case runs git.
         let lookup = |name: &str| {

@@ -14,7 +14,8 @@
 
 use std::path::Path;
 
-use deploy_target::cli::{Command, Settings};
+use clap::CommandFactory;
+use deploy_target::cli::{Cli, Command, Settings};
 use deploy_target::config::Config;
 use deploy_target::context::{Context, Inputs, Overrides};
 use deploy_target::copilot::Workspace;
@@ -380,7 +381,7 @@ impl World {
                 args.push(format!("--{name}={v}"));
             }
         }
-        match Settings::parse_from(args) {
+        match Settings::parse_from(&args) {
             Ok(Ok(settings)) => match settings.command {
                 Command::Explain { overrides, .. } => Some(overrides),
                 other => panic!("explain parsed as {other:?}"),
@@ -390,8 +391,16 @@ impl World {
                 assert!(!text.trim().is_empty() && !text.contains('\n'), "{text:?}");
                 None
             }
-            // clap's own refusal (with its usage lines), as for any unknown flag.
-            Err(_) => None,
+            // clap's own refusal, as the binary prints it.
+            Err(e) => {
+                let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+                let line = slipway_core::usage::one_line(e, &Cli::command(), &args);
+                assert!(
+                    !line.trim().is_empty() && !line.contains(char::is_control),
+                    "{line:?}"
+                );
+                None
+            }
         }
     }
 

@@ -7,7 +7,9 @@
 //! back to a reference that parses to the same image; redaction never lets the password of a
 //! URL, or the value of a secret-looking `NAME=value`, through.
 
-use clap::Parser;
+use std::ffi::OsString;
+
+use clap::{CommandFactory, Parser};
 use migrate_task::cli::{Cli, Command};
 use migrate_task::image::{self, ImageRef};
 use migrate_task::settings::{Settings, parse_duration};
@@ -144,8 +146,8 @@ proptest! {
         }
     }
 
-    /// Any `run` command line: parsed into settings, or refused (clap's own refusals aside,
-    /// which come with its usage lines) in one line, with exit code 2.
+    /// Any `run` command line: parsed into settings, or refused in one line (clap's own
+    /// refusals too, as `slipway_core::usage` prints them), with exit code 2.
     #[test]
     fn any_run_command_line(
         flags in prop::collection::vec(flag(), 0..8),
@@ -155,8 +157,15 @@ proptest! {
         argv.extend(flags.into_iter().flatten());
         argv.push("--".to_owned());
         argv.extend(command);
-        let Ok(cli) = Cli::try_parse_from(&argv) else {
-            return Ok(());
+        let cli = match Cli::try_parse_from(&argv) {
+            Ok(cli) => cli,
+            Err(e) => {
+                let args: Vec<OsString> = argv.iter().map(OsString::from).collect();
+                let line = slipway_core::usage::one_line(e, &Cli::command(), &args);
+                one_line("clap's refusal", &line)?;
+                prop_assert!(!line.contains(char::is_control), "{line:?}");
+                return Ok(());
+            }
         };
         let Command::Run(args) = cli.command;
         match Settings::resolve(args, |_| None) {
