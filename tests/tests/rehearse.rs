@@ -848,3 +848,135 @@ fn an_interrupted_rehearsal_stops_its_build_and_its_servers() {
         assert!(!work_dir.exists(), "{} was left behind", work_dir.display());
     }
 }
+
+/// A buildspec of plain shell commands, rehearsed in `src`; its JSON result and stderr.
+fn rehearse_plain(yaml: &str) -> (Output, Value, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("buildspec.yml");
+    std::fs::write(&spec, yaml).unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    let out = rehearse_cmd()
+        .arg(&spec)
+        .arg("--bin-dir")
+        .arg(bin_dir())
+        .arg("--src")
+        .arg(&src)
+        .arg("--json")
+        .run();
+    let json = out.json();
+    (out, json, dir)
+}
+
+fn phase_states(json: &Value) -> Vec<String> {
+    json["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap(),
+                p["status"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rehearse_keeps_one_shell_and_follows_codebuild_phase_rules() {
+    // One shell: cd, plain variables and exports carry from command to command and phase to
+    // phase. pre_build fails but says CONTINUE; build fails with ABORT after its finally ran,
+    // so post_build is skipped; the build fails with the first failing command.
+    let (out, json, _dir) = rehearse_plain(
+        r#"version: 0.2
+env:
+  shell: bash
+  variables:
+    GREETING: from the buildspec
+  exported-variables: [WHERE, PLAIN, SUCCEEDING]
+phases:
+  install:
+    commands:
+      - cd sub
+      - PLAIN=kept
+      - export WHERE="$(basename "$PWD")"
+  pre_build:
+    on-failure: CONTINUE
+    commands:
+      - 'echo "install left: $WHERE $PLAIN $GREETING"'
+      - exit_status_7() { return 7; }; exit_status_7
+      - echo never printed
+    finally:
+      - echo "pre_build finally ran"
+  build:
+    on-failure: ABORT
+    commands:
+      - export SUCCEEDING="$CODEBUILD_BUILD_SUCCEEDING"
+      - "false"
+    finally:
+      - echo "build finally ran"
+  post_build:
+    commands:
+      - echo post_build ran
+"#,
+    );
+    out.assert_code(3);
+    assert_eq!(
+        phase_states(&json),
+        [
+            "INSTALL SUCCEEDED",
+            "PRE_BUILD FAILED",
+            "BUILD FAILED",
+            "POST_BUILD SKIPPED"
+        ]
+    );
+    assert!(
+        out.stderr
+            .contains("install left: sub kept from the buildspec"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("never printed"));
+    assert!(out.stderr.contains("pre_build finally ran"));
+    assert!(out.stderr.contains("build finally ran"));
+    assert!(!out.stderr.contains("post_build ran"));
+    assert_eq!(json["failed_command"]["phase"], "pre_build");
+    assert_eq!(json["failed_command"]["exit_status"], 7);
+    assert_eq!(json["exported_variables"]["WHERE"], "sub");
+    assert_eq!(json["exported_variables"]["PLAIN"], "kept");
+    // pre_build had failed by the time build ran.
+    assert_eq!(json["exported_variables"]["SUCCEEDING"], "0");
+    assert!(
+        out.stderr
+            .contains("PLAIN is a shell variable, not exported")
+    );
+}
+
+#[test]
+fn a_failed_install_ends_the_build_and_a_failed_build_still_runs_post_build() {
+    let (out, json, _dir) = rehearse_plain(
+        "version: 0.2\nphases:\n  install:\n    commands: [\"false\"]\n  build:\n    commands: [echo build ran]\n  post_build:\n    commands: [echo post_build ran]\n",
+    );
+    out.assert_code(3);
+    assert_eq!(
+        phase_states(&json),
+        ["INSTALL FAILED", "BUILD SKIPPED", "POST_BUILD SKIPPED"]
+    );
+    assert!(!out.stderr.contains("build ran"));
+
+    let (out, json, _dir) = rehearse_plain(
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - \"false\"\n      - echo not this\n  post_build:\n    commands:\n      - echo \"post_build ran, succeeding=$CODEBUILD_BUILD_SUCCEEDING\"\n",
+    );
+    out.assert_code(3);
+    assert_eq!(
+        phase_states(&json),
+        ["BUILD FAILED", "POST_BUILD SUCCEEDED"]
+    );
+    assert!(
+        out.stderr.contains("post_build ran, succeeding=0"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("not this\n"));
+}
