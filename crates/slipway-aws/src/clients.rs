@@ -85,7 +85,8 @@ impl Clients {
     /// `path_style` forces path-style S3 addressing; it is also used, as botocore does,
     /// when the endpoint is an IP address or `localhost` (no DNS name per bucket there).
     pub fn new(config: SdkConfig, path_style: bool) -> Self {
-        let path_style = path_style || config.endpoint_url().is_some_and(host_needs_path_style);
+        let path_style =
+            path_style || s3_endpoint(&config).is_some_and(|u| host_needs_path_style(&u));
         Self { config, path_style }
     }
 
@@ -127,6 +128,21 @@ impl Clients {
 
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+}
+
+/// The endpoint the S3 client will use, resolved as the SDK resolves it: `--endpoint-url`,
+/// else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (or the profile's `endpoint_url`).
+fn s3_endpoint(config: &SdkConfig) -> Option<String> {
+    let explicit = config.get_origin("endpoint_url").is_client_config();
+    let per_service = || {
+        std::env::var("AWS_ENDPOINT_URL_S3")
+            .ok()
+            .filter(|v| !v.is_empty())
+    };
+    match explicit {
+        true => config.endpoint_url().map(str::to_owned),
+        false => per_service().or_else(|| config.endpoint_url().map(str::to_owned)),
     }
 }
 

@@ -12,6 +12,15 @@ pub const PROGRESS: &str = "SLIPWAY_PROGRESS";
 pub const AWS_REGION: &str = "AWS_REGION";
 /// `--endpoint-url` (the SDK also reads the per-service `AWS_ENDPOINT_URL_<SERVICE>`).
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// The endpoint variables the SDK reads for the services Slipway calls, the global one
+/// first; a per-service one wins over the global one, and `--endpoint-url` over both.
+pub const AWS_ENDPOINT_URL_VARIABLES: &[&str] = &[
+    AWS_ENDPOINT_URL,
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_ECS",
+    "AWS_ENDPOINT_URL_ECR",
+    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+];
 /// `--path-style`: address S3 buckets in the path, as S3-compatible stores need.
 pub const AWS_S3_FORCE_PATH_STYLE: &str = "AWS_S3_FORCE_PATH_STYLE";
 /// Generic CI marker (GitHub Actions, GitLab, Buildkite, ...). CodeBuild does not set it.

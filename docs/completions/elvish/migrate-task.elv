@@ -39,7 +39,7 @@ set edit:completion:arg-completer[migrate-task] = {|@words|
             cand --progress 'Status lines while the task runs: auto and always print the task''s state every 30 s as well as when it changes; never prints only the changes. No bar is drawn: the container''s log lines stream on stderr [possible values: auto, always, never]'
             cand --poll-interval-ms 'First DescribeTasks poll interval in milliseconds (tests only)'
             cand --region 'AWS region (default: the SDK''s chain: AWS_REGION, profile, instance metadata)'
-            cand --endpoint-url 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint)'
+            cand --endpoint-url 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint). Without the flag, the SDK reads AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3) for one service, which wins over the global one'
             cand --dry-run 'Read everything, write nothing: print the task definition changes, the network configuration and the exact RunTask request'
             cand --json 'Print one JSON object on stdout: the result (task ARN, task definition ARN, image digest, exit code, stop code and reason, timings) or, with --dry-run, the plan'
             cand --path-style 'Address S3 buckets in the URL path, as S3-compatible stores need'

@@ -47,7 +47,7 @@ complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -l progres
 always\t'Always a bar (even when stderr is not a terminal)'
 never\t'No bar and no periodic lines; only the final summary'"
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -l region -d 'AWS region (default: the SDK\'s chain: AWS_REGION, profile, instance metadata)' -r
-complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint)' -r
+complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint). Without the flag, the SDK reads AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3) for one service, which wins over the global one' -r
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -l dry-run -d 'Read everything, write nothing: print each object that would be written, with its headers, on stdout'
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -l json -d 'Print one JSON object with the result on stdout'
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand upload" -s q -l quiet -d 'Only warnings, errors and the data on stdout'
@@ -64,7 +64,7 @@ complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l progress
 always\t'Always a bar (even when stderr is not a terminal)'
 never\t'No bar and no periodic lines; only the final summary'"
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l region -d 'AWS region (default: the SDK\'s chain: AWS_REGION, profile, instance metadata)' -r
-complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint)' -r
+complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint). Without the flag, the SDK reads AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3) for one service, which wins over the global one' -r
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l force -d 'Delete beyond --max-delete, and delete objects no record names even before every environment has N records'
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l dry-run -d 'Read everything, delete nothing: print every key that would be deleted, and why each kept release is kept'
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand prune" -l json -d 'Print one JSON object with the result on stdout'
@@ -85,7 +85,7 @@ complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -l progres
 always\t'Always a bar (even when stderr is not a terminal)'
 never\t'No bar and no periodic lines; only the final summary'"
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -l region -d 'AWS region (default: the SDK\'s chain: AWS_REGION, profile, instance metadata)' -r
-complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint)' -r
+complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint). Without the flag, the SDK reads AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3) for one service, which wins over the global one' -r
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -l deep -d 'Also download every object and compare its SHA-256 (catches corruption in storage that left the recorded checksum in place)'
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -l json -d 'Print one JSON object with the result on stdout'
 complete -c asset-sync -n "__fish_asset_sync_using_subcommand verify" -s q -l quiet -d 'Only warnings, errors and the data on stdout'

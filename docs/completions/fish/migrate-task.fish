@@ -43,7 +43,7 @@ always\t'Always a bar (even when stderr is not a terminal)'
 never\t'No bar and no periodic lines; only the final summary'"
 complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l poll-interval-ms -d 'First DescribeTasks poll interval in milliseconds (tests only)' -r
 complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l region -d 'AWS region (default: the SDK\'s chain: AWS_REGION, profile, instance metadata)' -r
-complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint)' -r
+complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l endpoint-url -d 'Send every AWS request to this endpoint (a local S3 server, moto, a VPC endpoint). Without the flag, the SDK reads AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3) for one service, which wins over the global one' -r
 complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l dry-run -d 'Read everything, write nothing: print the task definition changes, the network configuration and the exact RunTask request'
 complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l json -d 'Print one JSON object on stdout: the result (task ARN, task definition ARN, image digest, exit code, stop code and reason, timings) or, with --dry-run, the plan'
 complete -c migrate-task -n "__fish_migrate_task_using_subcommand run" -l path-style -d 'Address S3 buckets in the URL path, as S3-compatible stores need'
