@@ -63,18 +63,7 @@ impl Problem {
 }
 
 fn one_line(text: String) -> String {
-    if !text.contains(char::is_control) {
-        return text;
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    slipway_core::printer::one_line(&text)
 }
 
 impl fmt::Display for Problem {

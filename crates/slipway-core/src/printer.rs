@@ -47,3 +47,21 @@ impl Printer {
         let _ = writeln!(err, "{line}");
     }
 }
+
+/// `text` with every control character (a newline, a tab, an escape sequence) shown escaped
+/// (`\n`, `\u{1b}`), so a message that quotes user input stays one line and writes nothing
+/// to the terminal.
+pub fn one_line(text: &str) -> String {
+    if !text.contains(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}

@@ -27,7 +27,7 @@ use clap::builder::StyledStr;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Command, Parser};
 
-use crate::{ExitCode, Printer};
+use crate::{ExitCode, Printer, printer};
 
 /// Prints what clap answered to `args` (the program name first) when parsed with `cmd`:
 /// `--help` and `--version` as clap prints them (exit 0), any error as one line (exit 2).
@@ -70,7 +70,7 @@ pub fn one_line(mut err: clap::Error, cmd: &Command, args: &[OsString]) -> Strin
         line = format!("{line} ({})", tips.join("; "));
     }
     let names: Vec<&str> = path.iter().map(|c| c.get_name()).collect();
-    escape_controls(&format!("{line}; see '{} --help'", names.join(" ")))
+    printer::one_line(&format!("{line}; see '{} --help'", names.join(" ")))
 }
 
 /// The error's own sentence (its continuation lines folded in) and its tips, read from
@@ -157,18 +157,18 @@ fn escape_context(err: &mut clap::Error) {
         .filter_map(|(kind, value)| {
             let value = match value {
                 ContextValue::String(s) if has_controls(s) => {
-                    ContextValue::String(escape_controls(s))
+                    ContextValue::String(printer::one_line(s))
                 }
                 ContextValue::Strings(v) if v.iter().any(|s| has_controls(s)) => {
-                    ContextValue::Strings(v.iter().map(|s| escape_controls(s)).collect())
+                    ContextValue::Strings(v.iter().map(|s| printer::one_line(s)).collect())
                 }
                 ContextValue::StyledStr(s) if has_controls(&s.to_string()) => {
-                    ContextValue::StyledStr(escape_controls(&s.to_string()).into())
+                    ContextValue::StyledStr(printer::one_line(&s.to_string()).into())
                 }
                 ContextValue::StyledStrs(v) if v.iter().any(|s| has_controls(&s.to_string())) => {
                     ContextValue::StyledStrs(
                         v.iter()
-                            .map(|s| escape_controls(&s.to_string()).into())
+                            .map(|s| printer::one_line(&s.to_string()).into())
                             .collect(),
                     )
                 }
@@ -184,21 +184,6 @@ fn escape_context(err: &mut clap::Error) {
 
 fn has_controls(s: &str) -> bool {
     s.contains(char::is_control)
-}
-
-fn escape_controls(s: &str) -> String {
-    if !has_controls(s) {
-        return s.to_owned();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
