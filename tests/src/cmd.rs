@@ -48,6 +48,17 @@ impl Output {
         self
     }
 
+    /// Panics unless this is a usage error as every binary reports one: exit 2, nothing on
+    /// stdout, and on stderr exactly `line` (an `error: ...` line) and a newline.
+    #[track_caller]
+    pub fn assert_usage_error(&self, line: &str) -> &Self {
+        assert!(line.starts_with("error: "), "not an error line: {line}");
+        self.assert_code(2);
+        assert_eq!(self.stdout, "", "stdout of a usage error");
+        assert_eq!(self.stderr, format!("{line}\n"));
+        self
+    }
+
     /// Panics unless the command exited 0.
     #[track_caller]
     pub fn assert_success(&self) -> &Self {

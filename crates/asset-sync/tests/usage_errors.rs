@@ -14,11 +14,7 @@ fn asset_sync(args: &[&str]) -> slipway_testkit::Output {
 /// Exit 2, nothing on stdout, and stderr exactly `line` and a newline.
 #[track_caller]
 fn assert_one_line(args: &[&str], line: &str) {
-    let out = asset_sync(args);
-    out.assert_code(2);
-    assert_eq!(out.stdout, "", "{args:?}");
-    assert!(line.starts_with("error: "));
-    assert_eq!(out.stderr, format!("{line}\n"), "{args:?}");
+    asset_sync(args).assert_usage_error(line);
 }
 
 #[test]

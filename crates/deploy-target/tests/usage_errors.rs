@@ -15,11 +15,7 @@ fn deploy_target(args: &[&str]) -> slipway_testkit::Output {
 /// Exit 2, nothing on stdout, and stderr exactly `line` and a newline.
 #[track_caller]
 fn assert_one_line(args: &[&str], line: &str) {
-    let out = deploy_target(args);
-    out.assert_code(2);
-    assert_eq!(out.stdout, "", "{args:?}");
-    assert!(line.starts_with("error: "));
-    assert_eq!(out.stderr, format!("{line}\n"), "{args:?}");
+    deploy_target(args).assert_usage_error(line);
 }
 
 #[test]
