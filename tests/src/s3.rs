@@ -132,6 +132,40 @@ impl S3Probe {
             .unwrap_or_else(|e| panic!("put {bucket}/{key}: {e:?}"));
     }
 
+    /// The multipart uploads `bucket` holds open (started, neither completed nor aborted), as
+    /// (key, upload id) pairs, sorted: what S3 keeps billing for until a lifecycle rule
+    /// removes it.
+    pub fn multipart_uploads(&self, bucket: &str) -> Vec<(String, String)> {
+        self.rt.block_on(async {
+            let mut open = Vec::new();
+            let (mut key_marker, mut id_marker) = (None, None);
+            loop {
+                let page = self
+                    .client
+                    .list_multipart_uploads()
+                    .bucket(bucket)
+                    .set_key_marker(key_marker.take())
+                    .set_upload_id_marker(id_marker.take())
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("list multipart uploads in {bucket}: {e:?}"));
+                open.extend(page.uploads().iter().map(|u| {
+                    (
+                        u.key().unwrap_or_default().to_owned(),
+                        u.upload_id().unwrap_or_default().to_owned(),
+                    )
+                }));
+                if page.is_truncated() != Some(true) {
+                    break;
+                }
+                key_marker = page.next_key_marker().map(str::to_owned);
+                id_marker = page.next_upload_id_marker().map(str::to_owned);
+            }
+            open.sort();
+            open
+        })
+    }
+
     pub fn delete(&self, bucket: &str, key: &str) {
         self.rt
             .block_on(self.client.delete_object().bucket(bucket).key(key).send())
