@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::interceptors::FinalizerInterceptorContextRef;
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ObjectCannedAcl,
@@ -195,7 +197,91 @@ pub async fn put(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
 /// The largest object a single PUT may carry.
 const SINGLE_PUT_LIMIT: u64 = 5 << 30;
 
+/// Notes whether an attempt at a request failed without the server's answer being heard: the
+/// connection dropped, the reply was cut short or unreadable, the server erred. Such an
+/// attempt may have acted at the server all the same.
+#[derive(Clone, Debug, Default)]
+struct UnheardAttempts(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl UnheardAttempts {
+    fn any(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Intercept for UnheardAttempts {
+    fn name(&self) -> &'static str {
+        "UnheardAttempts"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        // A refusal (4xx) or `503 SlowDown` is an answer: nothing was done.
+        let refused = context.response().is_some_and(|r| {
+            let status = r.status().as_u16();
+            (400..500).contains(&status) || status == 503
+        });
+        if matches!(context.output_or_error(), Some(Err(_))) && !refused {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// A multipart upload: started, its parts sent, completed (or aborted on failure).
+///
+/// An attempt at CreateMultipartUpload whose answer was lost (a dropped connection, a reply
+/// cut short) may still have started an upload, whose id never reached us; the SDK's retry
+/// then starts another. Nothing would ever complete or abort the first, and S3 bills its
+/// parts until a lifecycle rule removes it. So after such an attempt, once this upload is
+/// completed or given up, every upload still open for this key is aborted. Another client
+/// uploading the same key at that moment (a fingerprinted key: the same bytes) loses its
+/// upload and has to send the object again.
 async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
+    let unheard = UnheardAttempts::default();
+    let result = create_and_upload(s3, p, &unheard).await;
+    if unheard.any() {
+        abort_open_uploads(s3, p).await;
+    }
+    result
+}
+
+/// Best effort: aborts every multipart upload open for `p.key` (one page of the listing, a
+/// thousand uploads, is more than one key ever has).
+async fn abort_open_uploads(s3: &Client, p: Put<'_>) {
+    let Ok(listed) = s3
+        .list_multipart_uploads()
+        .bucket(p.bucket)
+        .prefix(p.key)
+        .send()
+        .await
+    else {
+        return;
+    };
+    for upload in listed.uploads() {
+        if let (Some(key), Some(id)) = (upload.key(), upload.upload_id())
+            && key == p.key
+        {
+            let _ = s3
+                .abort_multipart_upload()
+                .bucket(p.bucket)
+                .key(key)
+                .upload_id(id)
+                .send()
+                .await;
+        }
+    }
+}
+
+async fn create_and_upload(
+    s3: &Client,
+    p: Put<'_>,
+    unheard: &UnheardAttempts,
+) -> std::result::Result<(), PutError> {
     let created = match s3
         .create_multipart_upload()
         .bucket(p.bucket)
@@ -206,6 +292,8 @@ async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutEr
         .checksum_algorithm(ChecksumAlgorithm::Sha256)
         .metadata(SHA256_METADATA, p.digest.hex())
         .set_acl(p.acl.cloned())
+        .customize()
+        .interceptor(unheard.clone())
         .send()
         .await
     {
