@@ -197,6 +197,10 @@ pub async fn put(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
 /// The largest object a single PUT may carry.
 const SINGLE_PUT_LIMIT: u64 = 5 << 30;
 
+/// How many times a multipart upload that vanished under us (aborted by another client) is
+/// started again.
+const RESTARTS: u32 = 2;
+
 /// Notes whether an attempt at a request failed without the server's answer being heard: the
 /// connection dropped, the reply was cut short or unreadable, the server erred. Such an
 /// attempt may have acted at the server all the same.
@@ -240,10 +244,19 @@ impl Intercept for UnheardAttempts {
 /// parts until a lifecycle rule removes it. So after such an attempt, once this upload is
 /// completed or given up, every upload still open for this key is aborted. Another client
 /// uploading the same key at that moment (a fingerprinted key: the same bytes) loses its
-/// upload and has to send the object again.
+/// upload; its parts or its completion are then answered `NoSuchUpload`, and it starts
+/// again, as this one does ([`RESTARTS`] times at most).
 async fn put_multipart(s3: &Client, p: Put<'_>) -> std::result::Result<(), PutError> {
     let unheard = UnheardAttempts::default();
-    let result = create_and_upload(s3, p, &unheard).await;
+    let mut result = create_and_upload(s3, p, &unheard).await;
+    for _ in 0..RESTARTS {
+        match &result {
+            Err(e) if e.kind == AwsErrorKind::NotFound => {
+                result = create_and_upload(s3, p, &unheard).await;
+            }
+            _ => break,
+        }
+    }
     if unheard.any() {
         abort_open_uploads(s3, p).await;
     }
