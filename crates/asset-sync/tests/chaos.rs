@@ -22,6 +22,9 @@
 //! - the order of writes: from the proxy's log, whose clock orders arrivals at the proxy and
 //!   the server's answers; a write the client saw fail may still have landed, so every
 //!   object write, whatever its outcome, must be settled before the manifest is first sent.
+//!
+//! Multipart uploads (which rclone serve s3 does not speak) run on moto_server, with faults
+//! aimed at their requests too: see "Multipart uploads under faults" below.
 
 mod common;
 
@@ -78,6 +81,9 @@ fn expected_headers(
         "ico" => "image/x-icon",
         "woff2" => "font/woff2",
         "woff" => "font/woff",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "wasm" => "application/wasm",
         other => panic!("no expected Content-Type for .{other} ({rel})"),
     };
     let cache = if is_mutable(rel, summary) {
@@ -88,17 +94,80 @@ fn expected_headers(
     (content_type, cache, encoding)
 }
 
+/// What the server stores under a key, read without going through the proxy: `None` when
+/// it holds no such object.
+type Stored<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+
+/// What moto (which keeps objects in memory) stores under `key`: a GET sent straight to it.
+fn moto_bytes(t: &Target, key: &str) -> Option<Vec<u8>> {
+    t.probe.head(&t.bucket, key)?;
+    Some(t.probe.get(&t.bucket, key))
+}
+
+/// The base64 SHA-256 that `x-amz-checksum-sha256` carries for `bytes`.
+fn checksum_of(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(hex::decode(sha256_hex(bytes)).unwrap())
+}
+
+/// The value of query parameter `name` in a request the proxy saw.
+fn query_param<'a>(s: &'a Seen, name: &str) -> Option<&'a str> {
+    s.query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// Checks every UploadPart sent for `key` (landed or not: each is what the client sent):
+/// the parts split `local` at one part size (part 1's, at least S3's 5 MiB minimum), and
+/// each carried its own bytes' length and `x-amz-checksum-sha256`.
+fn check_parts(key: &str, local: &[u8], seen: &[Seen]) {
+    let parts: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.kind == RequestKind::UploadPart && s.key() == Some(key))
+        .collect();
+    let number = |s: &Seen| -> usize { query_param(s, "partNumber").unwrap().parse().unwrap() };
+    let length = |s: &Seen| -> usize { s.header("content-length").unwrap().parse().unwrap() };
+    let Some(first) = parts.iter().find(|s| number(s) == 1) else {
+        assert!(parts.is_empty(), "{key}: parts sent, but never part 1");
+        return;
+    };
+    let part_size = length(first);
+    assert!(part_size >= 5 << 20, "{key}: parts of {part_size} bytes");
+    for p in &parts {
+        let n = number(p);
+        let start = (n - 1) * part_size;
+        assert!(start < local.len(), "{key}: part {n} starts past the end");
+        let bytes = &local[start..local.len().min(start + part_size)];
+        assert_eq!(length(p), bytes.len(), "{key} part {n}");
+        assert_eq!(
+            p.header("x-amz-checksum-sha256"),
+            Some(checksum_of(bytes).as_str()),
+            "{key} part {n}"
+        );
+    }
+}
+
 /// Checks that every file of `tree` is stored byte for byte under `assets/`; that every
-/// write of it that landed carried the headers upload must give it; and that the server
-/// answers HEADs of the keys `head_all` or a 1-in-10 sample (mutable ones always) selects
-/// with those headers. Returns (objects checked, HEADs sent).
-fn check_objects(t: &Target, tree: &SharedTree, seen: &[Seen], head_all: bool) -> (usize, usize) {
+/// write of it that landed (a PutObject, or the CreateMultipartUpload that gives a multipart
+/// object its headers) carried the headers upload must give it, and every part its own
+/// checksum; and that the server answers HEADs of the keys `head_all` or a 1-in-10 sample
+/// (mutable ones always) selects with those headers. Returns (objects checked, HEADs sent).
+fn check_objects(
+    t: &Target,
+    tree: &SharedTree,
+    seen: &[Seen],
+    head_all: bool,
+    stored: Stored,
+) -> (usize, usize) {
     let summary = &tree.summary;
     let mut landed: BTreeMap<&str, Vec<&Seen>> = BTreeMap::new();
-    for s in seen
-        .iter()
-        .filter(|s| s.kind == RequestKind::PutObject && s.landed())
-    {
+    for s in seen.iter().filter(|s| {
+        matches!(
+            s.kind,
+            RequestKind::PutObject | RequestKind::CreateMultipart
+        ) && s.landed()
+    }) {
         landed.entry(s.key().unwrap()).or_default().push(s);
     }
     let sampled: Vec<String> = summary
@@ -113,12 +182,13 @@ fn check_objects(t: &Target, tree: &SharedTree, seen: &[Seen], head_all: bool) -
         let key = format!("assets/{rel}");
         let local = std::fs::read(tree.dir.join(rel)).unwrap();
         let sha = sha256_hex(&local);
-        let held = rclone_bytes(&t.bucket, &key).unwrap_or_else(|| panic!("{key} is not stored"));
+        let held = stored(&key).unwrap_or_else(|| panic!("{key} is not stored"));
         assert!(held == local, "{key}: stored bytes differ from the file");
         let (ty, cache, enc) = expected_headers(rel, summary);
         let writes = landed.get(key.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         assert!(!writes.is_empty(), "{key}: no write of it landed");
-        let checksum = base64::engine::general_purpose::STANDARD.encode(hex::decode(&sha).unwrap());
+        let checksum = checksum_of(&local);
+        check_parts(&key, &local, seen);
         for w in writes {
             assert_eq!(w.header("content-type"), Some(ty), "{key}");
             assert_eq!(w.header("cache-control"), Some(cache), "{key}");
@@ -128,11 +198,13 @@ fn check_objects(t: &Target, tree: &SharedTree, seen: &[Seen], head_all: bool) -
                 Some(sha.as_str()),
                 "{key}"
             );
-            assert_eq!(
-                w.header("x-amz-checksum-sha256"),
-                Some(checksum.as_str()),
-                "{key}"
-            );
+            // A PutObject carries the body's checksum; a multipart upload names the
+            // algorithm, and each part carries its own (checked above).
+            let (name, value) = match w.kind {
+                RequestKind::PutObject => ("x-amz-checksum-sha256", checksum.as_str()),
+                _ => ("x-amz-checksum-algorithm", "SHA256"),
+            };
+            assert_eq!(w.header(name), Some(value), "{key}: {name}");
         }
         if let Some(head) = heads.get(&key) {
             let head = head
@@ -150,10 +222,9 @@ fn check_objects(t: &Target, tree: &SharedTree, seen: &[Seen], head_all: bool) -
 
 /// Checks the stored release record `key` against the tree: every key, size, SHA-256 and
 /// header, nothing more.
-fn check_record(t: &Target, key: &str, release: &str, tree: &SharedTree) {
+fn check_record(stored: Stored, key: &str, release: &str, tree: &SharedTree) {
     let summary = &tree.summary;
-    let bytes =
-        rclone_bytes(&t.bucket, key).unwrap_or_else(|| panic!("record {key} is not stored"));
+    let bytes = stored(key).unwrap_or_else(|| panic!("record {key} is not stored"));
     let record: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(record["format"], "slipway-release/1");
     assert_eq!(record["release"], release);
@@ -262,8 +333,9 @@ fn upload_under_chaos(seed: u64) {
     expected.insert(record.clone());
     assert_eq!(rclone_keys(&t.bucket), expected);
     let seen = proxy.seen();
-    let (checked, heads) = check_objects(&t, tree, &seen, seed % 5 == 1);
-    check_record(&t, &record, "r1", tree);
+    let stored = |key: &str| rclone_bytes(&t.bucket, key);
+    let (checked, heads) = check_objects(&t, tree, &seen, seed % 5 == 1, &stored);
+    check_record(&stored, &record, "r1", tree);
     check_written_last(&seen, &format!("assets/{}", tree.summary.manifest), &record);
 
     let tally = tally(&seen);
@@ -358,6 +430,314 @@ fn a_key_that_always_fails_under_chaos_is_named_and_nothing_points_at_it() {
             );
         }
     }
+}
+
+// --- Multipart uploads under faults, on moto_server -----------------------------------------
+//
+// rclone serve s3 answers CreateMultipartUpload with a reply the SDK cannot read (asset-sync
+// then sends one streamed PUT), so the runs above never send a part. moto speaks multipart in
+// full. Its tree: 60 small files and four large ones above a 5 MiB `--multipart-threshold`,
+// of 1 to 3 parts. Its mix: the one above on every request, plus faults aimed at
+// CreateMultipartUpload, UploadPart and CompleteMultipartUpload, with the first requests of
+// each kind always hit: dropped after the server acted, then truncated (an upload started
+// whose id never reached the client; a part or a completion that landed unseen), then, for
+// parts and completions, answered `NoSuchUpload` (the upload aborted under the client).
+// Checked straight against moto (GETs and HEADs, not through the proxy), and afterwards no
+// multipart upload may be left open: S3 bills an open upload's parts until a lifecycle rule
+// removes it.
+
+/// The large files of the multipart tree: (path before the fingerprint, extension, size).
+const LARGE: [(&str, &str, usize); 4] = [
+    ("media/intro", "mp4", (17 << 20) + 4321),
+    ("images/banners/hero", "jpg", 12 << 20),
+    ("media/tour", "webm", (9 << 20) + 17),
+    ("wasm/pdfium", "wasm", 6 << 20),
+];
+
+/// The multipart tree, written once per test process.
+fn multipart_tree() -> &'static SharedTree {
+    static TREE: std::sync::OnceLock<SharedTree> = std::sync::OnceLock::new();
+    TREE.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("slipway-multipart-tree-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        slipway_testkit::process::remove_at_exit(dir.clone());
+        let spec = slipway_testkit::tree::TreeSpec {
+            files: 60,
+            scale: 0.01,
+            ..Default::default()
+        };
+        let mut summary = slipway_testkit::tree::write_rails_tree(&dir, &spec).unwrap();
+        for (i, (stem, ext, size)) in LARGE.into_iter().enumerate() {
+            let mut x = 0x9E37_79B9_7F4A_7C15_u64 ^ i as u64;
+            let mut body: Vec<u8> = (0..size.div_ceil(8))
+                .flat_map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x.to_le_bytes()
+                })
+                .collect();
+            body.truncate(size);
+            let rel = format!("{stem}-{}.{ext}", &sha256_hex(&body)[..20]);
+            slipway_testkit::tree::write_files(&dir, &[(&rel, &body)]).unwrap();
+            summary.files.insert(rel, size as u64);
+            summary.bytes += size as u64;
+        }
+        SharedTree { dir, summary }
+    })
+}
+
+/// The multipart request kinds, with the name the figures give them.
+const MULTIPART_KINDS: [(RequestKind, &str); 3] = [
+    (RequestKind::CreateMultipart, "create"),
+    (RequestKind::UploadPart, "part"),
+    (RequestKind::CompleteMultipart, "complete"),
+];
+
+/// The chaos mix, plus on each multipart kind: the first request dropped after the server
+/// answered, the second truncated, the third (of parts and completions) answered
+/// `404 NoSuchUpload`, then 13% more (5% SlowDown, 2% dropped before the body, 3% after, 3%
+/// truncated) on top of the mix's 15%.
+fn multipart_mix() -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for (kind, _) in MULTIPART_KINDS {
+        rules.push(Rule::new(Fault::DropAfterBody).kind(kind).limit(1));
+        rules.push(Rule::new(Fault::Truncate).kind(kind).limit(1));
+        if kind != RequestKind::CreateMultipart {
+            rules.push(
+                Rule::new(Fault::S3Error(404, "NoSuchUpload"))
+                    .kind(kind)
+                    .limit(1),
+            );
+        }
+        rules.push(Rule::new(Fault::SlowDown).kind(kind).rate(0.05));
+        rules.push(Rule::new(Fault::DropBeforeBody).kind(kind).rate(0.02));
+        rules.push(Rule::new(Fault::DropAfterBody).kind(kind).rate(0.03));
+        rules.push(Rule::new(Fault::Truncate).kind(kind).rate(0.03));
+    }
+    rules.extend(chaos_mix());
+    rules
+}
+
+/// What the proxy saw of multipart uploads: started (CreateMultipartUpload that the server
+/// acted on, whether or not the client heard back), completed and aborted (distinct upload
+/// ids the server completed or aborted), faults injected by kind, and parts sent.
+#[derive(Default)]
+struct MultipartTally {
+    started: usize,
+    completed: usize,
+    aborted: usize,
+    parts: usize,
+    faults: BTreeMap<String, usize>,
+}
+
+impl std::fmt::Debug for MultipartTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "multipart uploads started {}, completed {}, aborted {}; {} parts sent; faults on \
+             multipart requests {:?}",
+            self.started, self.completed, self.aborted, self.parts, self.faults
+        )
+    }
+}
+
+fn multipart_tally(seen: &[Seen]) -> MultipartTally {
+    let ids = |kind: RequestKind| -> BTreeSet<&str> {
+        seen.iter()
+            .filter(|s| s.kind == kind && s.landed())
+            .filter_map(|s| query_param(s, "uploadId"))
+            .collect()
+    };
+    let mut t = MultipartTally {
+        started: seen
+            .iter()
+            .filter(|s| s.kind == RequestKind::CreateMultipart && s.landed())
+            .count(),
+        completed: ids(RequestKind::CompleteMultipart).len(),
+        aborted: ids(RequestKind::AbortMultipart).len(),
+        parts: seen
+            .iter()
+            .filter(|s| s.kind == RequestKind::UploadPart)
+            .count(),
+        ..MultipartTally::default()
+    };
+    for s in seen {
+        if let (Some((_, name)), Some(fault)) =
+            (MULTIPART_KINDS.iter().find(|(k, _)| *k == s.kind), s.fault)
+        {
+            *t.faults.entry(format!("{name} {fault}")).or_default() += 1;
+        }
+    }
+    t
+}
+
+/// One multipart chaos upload to moto, checked straight against moto afterwards: exit 0,
+/// the bucket holds exactly the tree and the record, byte for byte, with their headers, the
+/// manifest and the record written last, and no multipart upload left open.
+fn multipart_upload_under_chaos(seed: u64) {
+    let t = Target::moto(&format!("chaos-multipart-{seed}"));
+    let tree = multipart_tree();
+    let proxy = FaultProxy::start(&t.endpoint, multipart_mix(), seed);
+    let out = t.upload(
+        &tree.dir,
+        Some(&proxy.endpoint()),
+        &["--release", "r1", "--multipart-threshold", "5MiB"],
+    );
+    let json = out.assert_success().json();
+    proxy.wait_idle();
+    let record = json["record"].as_str().unwrap().to_owned();
+    assert_eq!(json["uploaded"], tree.summary.files.len());
+    assert_eq!(json["failed"], serde_json::json!([]));
+
+    let mut expected: BTreeSet<String> = tree
+        .summary
+        .files
+        .keys()
+        .map(|r| format!("assets/{r}"))
+        .collect();
+    expected.insert(record.clone());
+    assert_eq!(t.keys().into_iter().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        t.probe.multipart_uploads(&t.bucket),
+        vec![],
+        "multipart uploads left open"
+    );
+    let seen = proxy.seen();
+    let stored = |key: &str| moto_bytes(&t, key);
+    let (checked, heads) = check_objects(&t, tree, &seen, true, &stored);
+    check_record(&stored, &record, "r1", tree);
+    check_written_last(&seen, &format!("assets/{}", tree.summary.manifest), &record);
+
+    let mp = multipart_tally(&seen);
+    // Every large file went up in parts, each through a completed upload.
+    for (stem, ..) in LARGE {
+        let completed = seen
+            .iter()
+            .filter(|s| s.kind == RequestKind::CompleteMultipart && s.landed())
+            .any(|s| s.key().is_some_and(|k| k.contains(stem)));
+        assert!(completed, "{stem}: no multipart upload completed");
+    }
+    assert!(
+        mp.faults.values().sum::<usize>() >= 8,
+        "the multipart faults were applied: {mp:?}"
+    );
+    // The proxy's log agrees with the server: every upload started was completed or aborted.
+    assert_eq!(mp.started, mp.completed + mp.aborted, "{mp:?}");
+    common::write_figures(
+        &format!("chaos-multipart-{seed:02}"),
+        &format!(
+            "chaos multipart seed {seed}: {checked} objects checked, {heads} HEADs; {:?}; {mp:?}",
+            tally(&seen)
+        ),
+    );
+}
+
+seeds!(multipart_upload_under_chaos:
+    multipart_chaos_seed_01 = 1, multipart_chaos_seed_02 = 2,
+    multipart_chaos_seed_03 = 3, multipart_chaos_seed_04 = 4,
+);
+
+/// Every part of one large key fails, under the mix: exit 3, the key named, no manifest or
+/// record written (nor sent), and every upload started for that key aborted, none left open.
+#[test]
+fn a_large_key_whose_parts_always_fail_is_named_and_its_uploads_aborted() {
+    let t = Target::moto("chaos-multipart-broken");
+    let tree = multipart_tree();
+    let summary = &tree.summary;
+    let broken_rel = summary
+        .files
+        .keys()
+        .find(|r| r.starts_with(LARGE[0].0))
+        .unwrap()
+        .clone();
+    let broken = format!("assets/{broken_rel}");
+    let mut rules = vec![
+        Rule::new(Fault::Status500)
+            .kind(RequestKind::UploadPart)
+            .path_contains(&broken)
+            .rate(0.5),
+        Rule::new(Fault::DropBeforeBody)
+            .kind(RequestKind::UploadPart)
+            .path_contains(&broken)
+            .rate(0.5),
+    ];
+    rules.extend(chaos_mix());
+    let proxy = FaultProxy::start(&t.endpoint, rules, 7);
+    let out = t.upload(
+        &tree.dir,
+        Some(&proxy.endpoint()),
+        &["--release", "r1", "--multipart-threshold", "5MiB"],
+    );
+    out.assert_code(3);
+    proxy.wait_idle();
+    let json = out.json();
+    assert_eq!(json["failed"], serde_json::json!([broken]));
+    assert_eq!(json["record"], serde_json::Value::Null);
+    assert!(out.stderr.contains(&broken), "{}", out.stderr);
+
+    let keys: BTreeSet<String> = t.keys().into_iter().collect();
+    let manifest = format!("assets/{}", summary.manifest);
+    assert!(!keys.contains(&broken));
+    assert!(!keys.contains(&manifest), "the manifest was written");
+    assert!(
+        !keys.iter().any(|k| k.starts_with(RECORDS)),
+        "a record was written"
+    );
+    assert_eq!(
+        t.probe.multipart_uploads(&t.bucket),
+        vec![],
+        "multipart uploads left open"
+    );
+    let seen = proxy.seen();
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.is_write() && (s.path.ends_with(&manifest) || s.path.contains(RECORDS))),
+        "a manifest or record write was sent"
+    );
+    let mp = multipart_tally(&seen);
+    let of_broken = |kind: RequestKind| {
+        seen.iter()
+            .filter(|s| s.kind == kind && s.key() == Some(broken.as_str()))
+            .count()
+    };
+    assert!(of_broken(RequestKind::UploadPart) > 3, "retried: {mp:?}");
+    assert_eq!(of_broken(RequestKind::CompleteMultipart), 0, "{mp:?}");
+    let started = seen
+        .iter()
+        .filter(|s| s.kind == RequestKind::CreateMultipart && s.landed())
+        .filter(|s| s.key() == Some(broken.as_str()))
+        .count();
+    let aborted: BTreeSet<&str> = seen
+        .iter()
+        .filter(|s| s.kind == RequestKind::AbortMultipart && s.landed())
+        .filter(|s| s.key() == Some(broken.as_str()))
+        .filter_map(|s| query_param(s, "uploadId"))
+        .collect();
+    assert!(started >= 1, "{mp:?}");
+    assert_eq!(aborted.len(), started, "each upload of it aborted: {mp:?}");
+    assert_eq!(mp.started, mp.completed + mp.aborted, "{mp:?}");
+    // Everything else made it, byte for byte.
+    for rel in summary.files.keys() {
+        let key = format!("assets/{rel}");
+        if key != broken && key != manifest {
+            assert!(
+                moto_bytes(&t, &key) == Some(std::fs::read(tree.dir.join(rel)).unwrap()),
+                "{key}"
+            );
+        }
+    }
+    common::write_figures(
+        "chaos-multipart-broken",
+        &format!(
+            "chaos multipart, a large key whose parts always fail: {:?}; {mp:?}",
+            tally(&seen)
+        ),
+    );
 }
 
 /// Uploads release `n` of the 300-file tree as `r<n>` (no faults), then backdates its record
