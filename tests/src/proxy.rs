@@ -56,11 +56,15 @@ pub enum Fault {
     /// answers what no local server produces: `(403, "ExpiredToken")`, `(403, "AccessDenied")`,
     /// `(301, "PermanentRedirect")` for a wrong region, ...
     S3Error(u16, &'static str),
+    /// Answer with this HTTP status and error code in the AWS JSON protocol (ECS, ECR,
+    /// CloudWatch Logs) without forwarding: `x-amzn-errortype` and `{"__type": ...}`, e.g.
+    /// `(400, "ExpiredTokenException")`, `(400, "AccessDeniedException")`.
+    AwsJsonError(u16, &'static str),
 }
 
 impl Fault {
     /// The name [`Seen::fault`] records: `500`, `slowdown`, `drop-before-body`,
-    /// `drop-after-body`, `truncate`, `latency`, or the S3 error code.
+    /// `drop-after-body`, `truncate`, `latency`, or the S3 or AWS JSON error code.
     pub fn name(self) -> &'static str {
         match self {
             Fault::Status500 => "500",
@@ -69,7 +73,7 @@ impl Fault {
             Fault::DropAfterBody => "drop-after-body",
             Fault::Truncate => "truncate",
             Fault::Latency(_) => "latency",
-            Fault::S3Error(_, code) => code,
+            Fault::S3Error(_, code) | Fault::AwsJsonError(_, code) => code,
         }
     }
 }
@@ -163,6 +167,10 @@ pub struct Rule {
     pub path_contains: Option<String>,
     /// A substring of the raw query string, e.g. `list-type=2`.
     pub query_contains: Option<String>,
+    /// A request header (lowercase name) whose value contains this substring, e.g.
+    /// `("x-amz-target", "DescribeServices")`: every AWS JSON-protocol call is `POST /`, and
+    /// only this header says which operation it is.
+    pub header_contains: Option<(String, String)>,
     /// Probability per matching request, 0.0 to 1.0.
     pub rate: f64,
     /// Inject at most this many times.
@@ -178,6 +186,7 @@ impl Rule {
             kind: None,
             path_contains: None,
             query_contains: None,
+            header_contains: None,
             rate: 1.0,
             limit: None,
         }
@@ -198,6 +207,16 @@ impl Rule {
         self.query_contains = Some(s.to_owned());
         self
     }
+    /// Matches requests whose header `name` has a value containing `value`.
+    pub fn header_contains(mut self, name: &str, value: &str) -> Self {
+        self.header_contains = Some((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+    /// Matches the AWS JSON-protocol operation whose `x-amz-target` contains `target`, e.g.
+    /// `AmazonEC2ContainerServiceV20141113.DescribeServices` or just `.RunTask`.
+    pub fn target(self, target: &str) -> Self {
+        self.header_contains("x-amz-target", target)
+    }
     pub fn rate(mut self, rate: f64) -> Self {
         self.rate = rate;
         self
@@ -207,7 +226,14 @@ impl Rule {
         self
     }
 
-    fn matches(&self, method: &str, kind: RequestKind, path: &str, query: &str) -> bool {
+    fn matches(
+        &self,
+        method: &str,
+        kind: RequestKind,
+        path: &str,
+        query: &str,
+        headers: &[(String, String)],
+    ) -> bool {
         self.method.as_deref().is_none_or(|m| m == method)
             && self.kind.is_none_or(|k| k == kind)
             && self
@@ -218,6 +244,11 @@ impl Rule {
                 .query_contains
                 .as_deref()
                 .is_none_or(|q| query.contains(q))
+            && self.header_contains.as_ref().is_none_or(|(name, value)| {
+                headers
+                    .iter()
+                    .any(|(n, v)| n == name && v.contains(value.as_str()))
+            })
     }
 }
 
@@ -632,13 +663,15 @@ fn choose(
     kind: RequestKind,
     path: &str,
     query: &str,
+    headers: &[(String, String)],
 ) -> Option<Fault> {
     let mut rules = state.rules.lock().unwrap();
     let candidates: Vec<usize> = rules
         .iter()
         .enumerate()
         .filter(|(_, (rule, count))| {
-            rule.matches(method, kind, path, query) && rule.limit.is_none_or(|l| *count < l)
+            rule.matches(method, kind, path, query, headers)
+                && rule.limit.is_none_or(|l| *count < l)
         })
         .map(|(i, _)| i)
         .collect();
@@ -673,6 +706,16 @@ fn s3_error(status: StatusCode, code: &str) -> Response<ProxyBody> {
         .expect("error response")
 }
 
+fn aws_json_error(status: StatusCode, code: &str) -> Response<ProxyBody> {
+    let body = format!("{{\"__type\":\"{code}\",\"message\":\"injected by the test proxy\"}}");
+    Response::builder()
+        .status(status)
+        .header("x-amzn-errortype", code)
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(full(Bytes::from(body)))
+        .expect("error response")
+}
+
 async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
@@ -681,7 +724,6 @@ async fn handle(
     let path = decode_path(req.uri().path());
     let query = req.uri().query().unwrap_or("").to_owned();
     let kind = RequestKind::of(&method, &path, &query);
-    let fault = choose(&state, &method, kind, &path, &query);
     let headers = req
         .headers()
         .keys()
@@ -692,7 +734,8 @@ async fn handle(
         .iter()
         .filter(|(k, _)| !CREDENTIAL_HEADERS.contains(&k.as_str()))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
+        .collect::<Vec<_>>();
+    let fault = choose(&state, &method, kind, &path, &query, &header_values);
     if fault.is_some_and(|f| !matches!(f, Fault::Latency(_))) {
         state.injected.fetch_add(1, Ordering::Relaxed);
     }
@@ -786,6 +829,10 @@ async fn respond(
         Some(Fault::S3Error(status, code)) => {
             let status = StatusCode::from_u16(status).expect("a valid HTTP status");
             return Ok(s3_error(status, code));
+        }
+        Some(Fault::AwsJsonError(status, code)) => {
+            let status = StatusCode::from_u16(status).expect("a valid HTTP status");
+            return Ok(aws_json_error(status, code));
         }
         Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
         _ => {}
@@ -955,6 +1002,37 @@ mod tests {
     }
 
     #[test]
+    fn rules_match_a_json_operation_by_its_target() {
+        let target = |op: &str| {
+            vec![
+                (
+                    "content-type".to_owned(),
+                    "application/x-amz-json-1.1".to_owned(),
+                ),
+                (
+                    "x-amz-target".to_owned(),
+                    format!("AmazonEC2ContainerServiceV20141113.{op}"),
+                ),
+            ]
+        };
+        let rule = Rule::new(Fault::AwsJsonError(400, "AccessDeniedException"))
+            .method("post")
+            .target(".DescribeServices");
+        let post = |headers: &[(String, String)]| {
+            rule.matches("POST", RequestKind::Other, "/", "", headers)
+        };
+        assert!(post(&target("DescribeServices")));
+        assert!(!post(&target("RunTask")));
+        assert!(!post(&[]), "a request without the header never matches");
+        let by_name = Rule::new(Fault::Status500).header_contains("X-Amz-Target", "RunTask");
+        assert!(by_name.matches("POST", RequestKind::Other, "/", "", &target("RunTask")));
+        assert_eq!(
+            Fault::AwsJsonError(400, "ExpiredTokenException").name(),
+            "ExpiredTokenException"
+        );
+    }
+
+    #[test]
     fn matching_rules_share_one_roll() {
         let state = |rules: Vec<Rule>| State {
             upstream: String::new(),
@@ -984,7 +1062,7 @@ mod tests {
         let mut counts = std::collections::BTreeMap::new();
         let n = 100_000;
         for _ in 0..n {
-            let f = choose(&s, "PUT", RequestKind::PutObject, "/b/k", "");
+            let f = choose(&s, "PUT", RequestKind::PutObject, "/b/k", "", &[]);
             *counts.entry(f.map(Fault::name)).or_insert(0u32) += 1;
         }
         let share = |name| f64::from(counts.get(&Some(name)).copied().unwrap_or(0)) / n as f64;
@@ -1004,7 +1082,7 @@ mod tests {
             Rule::new(Fault::SlowDown).rate(1.0),
         ]);
         let got: Vec<_> = (0..5)
-            .map(|_| choose(&s, "GET", RequestKind::Get, "/b/k", "").map(Fault::name))
+            .map(|_| choose(&s, "GET", RequestKind::Get, "/b/k", "", &[]).map(Fault::name))
             .collect();
         assert_eq!(
             got,
