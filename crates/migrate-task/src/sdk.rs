@@ -11,7 +11,7 @@ use aws_sdk_ecs::types::{
     PlacementStrategy, PlacementStrategyType, ServiceField, Tag, Task, TaskDefinition,
     TaskOverride,
 };
-use slipway_aws::Clients;
+use slipway_aws::{AwsErrorKind, Clients};
 
 use crate::api::{
     ApiError, EcrApi, EcsApi, ImageDetail, LogEvent, LogPage, LogStream, LogsApi, RunTaskOutput,
@@ -39,14 +39,32 @@ impl SdkApi {
 }
 
 /// Classifies an SDK error by its service error code and describes it on one line.
-fn api_error<E>(err: SdkError<E, HttpResponse>, what: &str) -> ApiError
+///
+/// `action` is the IAM action the call needs (`ecs:DescribeServices`): what a refusal of the
+/// role or its credentials names, since that is what the user must grant or refresh (the
+/// caller's context already names the resource). Other failures name `what` was asked for.
+fn api_error<E>(err: SdkError<E, HttpResponse>, action: &str, what: &str) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let kind = slipway_aws::classify(&err);
+    let code = slipway_aws::error::code_of(&err);
+    let message = match kind {
+        AwsErrorKind::AccessDenied => format!(
+            "access denied to {action}{}; the role needs that IAM permission",
+            code.as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        ),
+        AwsErrorKind::ExpiredCredentials | AwsErrorKind::BadCredentials => {
+            slipway_aws::describe(&err, action)
+        }
+        _ => slipway_aws::describe(&err, what),
+    };
     ApiError {
-        kind: slipway_aws::classify(&err),
-        code: slipway_aws::error::code_of(&err),
-        message: slipway_aws::describe(&err, what),
+        kind,
+        code,
+        message,
     }
 }
 
@@ -63,7 +81,7 @@ impl EcsApi for SdkApi {
         let mut out = Vec::new();
         let mut pages = self.ecs.list_clusters().into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| api_error(e, "ListClusters"))?;
+            let page = page.map_err(|e| api_error(e, "ecs:ListClusters", "ListClusters"))?;
             out.extend(page.cluster_arns.unwrap_or_default());
         }
         Ok(out)
@@ -78,7 +96,8 @@ impl EcsApi for SdkApi {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| api_error(e, &format!("cluster {cluster}")))?;
+            let page =
+                page.map_err(|e| api_error(e, "ecs:ListServices", &format!("cluster {cluster}")))?;
             out.extend(page.service_arns.unwrap_or_default());
         }
         Ok(out)
@@ -97,7 +116,7 @@ impl EcsApi for SdkApi {
             .include(ServiceField::Tags)
             .send()
             .await
-            .map_err(|e| api_error(e, &format!("cluster {cluster}")))?;
+            .map_err(|e| api_error(e, "ecs:DescribeServices", &format!("cluster {cluster}")))?;
         Ok(ServicesPage {
             services: out.services.unwrap_or_default(),
             failures: out.failures.unwrap_or_default(),
@@ -114,7 +133,7 @@ impl EcsApi for SdkApi {
             .task_definition(task_definition)
             .send()
             .await
-            .map_err(|e| api_error(e, &what))?
+            .map_err(|e| api_error(e, "ecs:DescribeTaskDefinition", &what))?
             .task_definition
             .ok_or_else(|| missing(&what))
     }
@@ -127,7 +146,7 @@ impl EcsApi for SdkApi {
         register_input(self.ecs.register_task_definition(), copy)
             .send()
             .await
-            .map_err(|e| api_error(e, &what))?
+            .map_err(|e| api_error(e, "ecs:RegisterTaskDefinition", &what))?
             .task_definition
             .ok_or_else(|| missing(&what))
     }
@@ -136,7 +155,7 @@ impl EcsApi for SdkApi {
         let out = run_task_input(self.ecs.run_task(), request)
             .send()
             .await
-            .map_err(|e| api_error(e, &format!("cluster {}", request.cluster)))?;
+            .map_err(|e| api_error(e, "ecs:RunTask", &format!("cluster {}", request.cluster)))?;
         Ok(RunTaskOutput {
             tasks: out.tasks.unwrap_or_default(),
             failures: out.failures.unwrap_or_default(),
@@ -151,7 +170,7 @@ impl EcsApi for SdkApi {
             .tasks(task_arn)
             .send()
             .await
-            .map_err(|e| api_error(e, &format!("task {task_arn}")))?;
+            .map_err(|e| api_error(e, "ecs:DescribeTasks", &format!("task {task_arn}")))?;
         Ok(out.tasks.unwrap_or_default().into_iter().next())
     }
 
@@ -163,7 +182,7 @@ impl EcsApi for SdkApi {
             .reason(reason)
             .send()
             .await
-            .map_err(|e| api_error(e, &format!("task {task_arn}")))?;
+            .map_err(|e| api_error(e, "ecs:StopTask", &format!("task {task_arn}")))?;
         Ok(())
     }
 }
@@ -301,7 +320,10 @@ impl EcrApi for SdkApi {
             );
         }
         let what = format!("image {image}");
-        let out = call.send().await.map_err(|e| api_error(e, &what))?;
+        let out = call
+            .send()
+            .await
+            .map_err(|e| api_error(e, "ecr:DescribeImages", &what))?;
         let detail = out
             .image_details
             .unwrap_or_default()
@@ -346,6 +368,7 @@ impl LogsApi for SdkApi {
         let out = call.send().await.map_err(|e| {
             api_error(
                 e,
+                "logs:GetLogEvents",
                 &format!("log stream {} in group {}", stream.stream, stream.group),
             )
         })?;
