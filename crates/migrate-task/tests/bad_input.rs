@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use slipway_testkit::catalogue::assert_case;
+use slipway_testkit::proxy::{Fault, Rule, Seen};
 use slipway_testkit::{FaultProxy, MotoServer, SlipwayCommand};
 
 fn migrate_task() -> SlipwayCommand {
@@ -294,5 +295,70 @@ fn what_is_not_there() {
         ])
         .run();
     assert_case("MT-15", &out, &w.subs());
+    w.untouched();
+}
+
+impl World {
+    /// `migrate-task run` for the fixture's service with `--image-tag v2`, the endpoint a
+    /// proxy to moto that answers with `rules`; returns the output and what the proxy saw.
+    fn run_through(&self, rules: Vec<Rule>) -> (slipway_testkit::Output, Vec<Seen>) {
+        let proxy = FaultProxy::start(&MotoServer::shared().endpoint(), rules, 7);
+        let out = migrate_task()
+            .args(["run", "--cluster", &self.fx.cluster])
+            .args(["--service", &self.fx.service])
+            .args(["--endpoint-url", &proxy.endpoint()])
+            .args(["--image-tag", "v2", "--", "bin/rails", "db:migrate"])
+            .run();
+        (out, proxy.seen())
+    }
+}
+
+/// The AWS JSON-protocol operations the proxy saw, in order (`DescribeServices`, ...).
+fn operations(seen: &[Seen]) -> Vec<String> {
+    seen.iter()
+        .map(|s| {
+            s.header("x-amz-target")
+                .and_then(|t| t.rsplit_once('.'))
+                .map_or_else(
+                    || format!("{} {}", s.method, s.path),
+                    |(_, op)| op.to_owned(),
+                )
+        })
+        .collect()
+}
+
+#[test]
+fn expired_credentials_and_access_denied() {
+    let w = World::new("bi-denied", Spec::default());
+
+    let (out, seen) = w.run_through(vec![
+        Rule::new(Fault::AwsJsonError(400, "ExpiredTokenException")).limit(1),
+    ]);
+    assert_case("MT-17", &out, &w.subs());
+    assert_eq!(operations(&seen), ["DescribeServices"]);
+    w.untouched();
+
+    let (out, seen) = w.run_through(vec![
+        Rule::new(Fault::AwsJsonError(400, "AccessDeniedException")).target(".DescribeServices"),
+    ]);
+    assert_case("MT-18", &out, &w.subs());
+    assert_eq!(operations(&seen), ["DescribeServices"]);
+    w.untouched();
+
+    let (out, seen) = w.run_through(vec![
+        Rule::new(Fault::AwsJsonError(400, "AccessDeniedException")).target(".DescribeImages"),
+    ]);
+    assert_case("MT-19", &out, &w.subs());
+    let ops = operations(&seen);
+    assert_eq!(
+        ops.last().map(String::as_str),
+        Some("DescribeImages"),
+        "{ops:?}"
+    );
+    assert!(
+        !ops.iter()
+            .any(|op| op == "RegisterTaskDefinition" || op == "RunTask"),
+        "{ops:?}"
+    );
     w.untouched();
 }
