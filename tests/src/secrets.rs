@@ -228,3 +228,19 @@ mod tests {
         assert!(find_leaks(text, &ALL).is_empty());
     }
 }
+
+/// Runs `cmd`, checks that it exited `code` and that none of `secrets` is in what it printed.
+/// `what` names the run in a failure.
+#[track_caller]
+pub fn run_checked(cmd: SlipwayCommand, secrets: &[&str], what: &str, code: i32) -> Output {
+    let out = cmd.run();
+    assert_eq!(
+        out.code,
+        Some(code),
+        "{what}: exit code\nstdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_no_secrets(&out, secrets, what);
+    out
+}

@@ -39,16 +39,7 @@ fn assets() -> tempfile::TempDir {
 /// Runs `cmd`, checks its exit code and that no planted secret is in what it printed.
 #[track_caller]
 fn check(cmd: SlipwayCommand, what: &str, code: i32) -> Output {
-    let out = cmd.run();
-    assert_eq!(
-        out.code,
-        Some(code),
-        "{what}: exit code\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
-    );
-    secrets::assert_no_secrets(&out, &ALL, what);
-    out
+    secrets::run_checked(cmd, &ALL, what, code)
 }
 
 struct Run<'a> {

@@ -53,16 +53,7 @@ fn cmd(scratch: &Scratch, args: &[&str], vars: &[(&str, String)]) -> SlipwayComm
 
 #[track_caller]
 fn check(cmd: SlipwayCommand, what: &str, code: i32) -> Output {
-    let out = cmd.run();
-    assert_eq!(
-        out.code,
-        Some(code),
-        "{what}\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
-    );
-    secrets::assert_no_secrets(&out, &ALL, what);
-    out
+    secrets::run_checked(cmd, &ALL, what, code)
 }
 
 /// Every command and format, in one context.

@@ -34,18 +34,8 @@ fn planted() -> Vec<&'static str> {
 
 #[track_caller]
 fn check(cmd: SlipwayCommand, what: &str, code: i32) -> Output {
-    let out = secrets::plant(cmd)
-        .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET_ACCESS_KEY)
-        .run();
-    assert_eq!(
-        out.code,
-        Some(code),
-        "{what}\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
-    );
-    secrets::assert_no_secrets(&out, &planted(), what);
-    out
+    let cmd = secrets::plant(cmd).env("AWS_SECRET_ACCESS_KEY", AWS_SECRET_ACCESS_KEY);
+    secrets::run_checked(cmd, &planted(), what, code)
 }
 
 /// A service beside the fixture's, tagged for Copilot as shop/production/web, running a
