@@ -186,6 +186,22 @@ pub fn assert_no_secrets(out: &Output, secrets: &[&str], what: &str) {
     );
 }
 
+/// Runs `cmd`, checks that it exited `code` and that none of `secrets` is in what it printed.
+/// `what` names the run in a failure.
+#[track_caller]
+pub fn run_checked(cmd: SlipwayCommand, secrets: &[&str], what: &str, code: i32) -> Output {
+    let out = cmd.run();
+    assert_eq!(
+        out.code,
+        Some(code),
+        "{what}: exit code\nstdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_no_secrets(&out, secrets, what);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,20 +243,4 @@ mod tests {
                     error: bucket \"b\": AWS rejected the credentials (SignatureDoesNotMatch)";
         assert!(find_leaks(text, &ALL).is_empty());
     }
-}
-
-/// Runs `cmd`, checks that it exited `code` and that none of `secrets` is in what it printed.
-/// `what` names the run in a failure.
-#[track_caller]
-pub fn run_checked(cmd: SlipwayCommand, secrets: &[&str], what: &str, code: i32) -> Output {
-    let out = cmd.run();
-    assert_eq!(
-        out.code,
-        Some(code),
-        "{what}: exit code\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
-    );
-    assert_no_secrets(&out, secrets, what);
-    out
 }
