@@ -113,73 +113,38 @@ fn an_image_tag_with_an_at_sign_or_two_images() {
     assert_case("MT-03", &out, &[]);
 }
 
+/// The service and image every flag case below starts from.
+const TARGET: [&str; 6] = [
+    "--cluster",
+    "shop-prod",
+    "--service",
+    "web",
+    "--image-tag",
+    "v42",
+];
+/// The command after `--`.
+const MIGRATE: [&str; 3] = ["--", "bin/rails", "db:migrate"];
+
+/// `run TARGET FLAGS -- bin/rails db:migrate`, refused before any request.
+#[track_caller]
+fn refused_with(flags: &[&str]) -> slipway_testkit::Output {
+    refused_before_any_request(&[&TARGET[..], flags, &MIGRATE[..]].concat())
+}
+
 #[test]
 fn bad_flags_are_refused_before_any_request() {
     let out =
         refused_before_any_request(&["--copilot", "shop/web", "--image-tag", "v42", "--", "x"]);
     assert_case("MT-04", &out, &[]);
-    let out = refused_before_any_request(&[
-        "--cluster",
-        "shop-prod",
-        "--service",
-        "web",
-        "--image-tag",
-        "v42",
-        "--timeout",
-        "soon",
-        "--",
-        "bin/rails",
-        "db:migrate",
-    ]);
-    assert_case("MT-05", &out, &[]);
-    let out = refused_before_any_request(&[
-        "--cluster",
-        "shop-prod",
-        "--service",
-        "web",
-        "--image-tag",
-        "v42",
-        "--env",
-        "DATABASE_URL",
-        "--",
-        "bin/rails",
-        "db:migrate",
-    ]);
-    assert_case("MT-06", &out, &[]);
-    let out = refused_before_any_request(&[
-        "--cluster",
-        "shop-prod",
-        "--service",
-        "web",
-        "--image-tag",
-        "v42",
-        "--env",
-        "API_TOKEN:value=x",
-        "--",
-        "bin/rails",
-        "db:migrate",
-    ]);
+    assert_case("MT-05", &refused_with(&["--timeout", "soon"]), &[]);
+    assert_case("MT-06", &refused_with(&["--env", "DATABASE_URL"]), &[]);
+    let out = refused_with(&["--env", "API_TOKEN:value=x"]);
     assert_case("MT-16", &out, &[]);
     assert!(!out.stderr.contains("value=x"), "{}", out.stderr);
-    let out = refused_before_any_request(&[
-        "--cluster",
-        "shop-prod",
-        "--service",
-        "web",
-        "--image-tag",
-        "v42",
-    ]);
-    assert_case("MT-07", &out, &[]);
+    assert_case("MT-07", &refused_before_any_request(&TARGET), &[]);
     let out = migrate_task()
-        .args([
-            "run",
-            "--cluster",
-            "shop-prod",
-            "--service",
-            "web",
-            "--image-tag",
-            "v42",
-        ])
+        .arg("run")
+        .args(TARGET)
         .args([
             "--endpoint-url",
             &MotoServer::shared().endpoint(),
