@@ -104,26 +104,30 @@ fn a_dangling_or_escaping_symlink_is_refused() {
     assert!(!out.stderr.contains("s3cr3t"));
 }
 
+/// Uploads a tree with one more file, named `name`; checks nothing was sent and returns the
+/// output and the directory, for the case's placeholder.
+#[track_caller]
+fn with_a_file_named(name: &std::ffi::OsStr, hint: &str) -> (Output, String) {
+    let t = Target::rclone(hint);
+    let dir = one_file();
+    std::fs::write(dir.path().join(name), b"body{}").unwrap();
+    let (out, seen) = proxied(&t, vec![], &["upload", &text(dir.path())]);
+    untouched(&t, &seen);
+    (out, text(dir.path()))
+}
+
 #[test]
 fn a_file_name_that_is_not_utf8_is_refused_and_named() {
     use std::os::unix::ffi::OsStrExt;
-    let t = Target::rclone("bi-utf8");
-    let dir = one_file();
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9-1a2b3c4d5e.css");
-    std::fs::write(dir.path().join(name), b"body{}").unwrap();
-    let (out, seen) = proxied(&t, vec![], &["upload", &text(dir.path())]);
-    assert_case("AS-06", &out, &[("<DIR>", &text(dir.path()))]);
-    untouched(&t, &seen);
+    let (out, dir) = with_a_file_named(name, "bi-utf8");
+    assert_case("AS-06", &out, &[("<DIR>", &dir)]);
 }
 
 #[test]
 fn a_file_name_with_a_control_character_is_refused_on_one_line() {
-    let t = Target::rclone("bi-ctrl");
-    let dir = one_file();
-    std::fs::write(dir.path().join("app\nevil.js"), b"1").unwrap();
-    let (out, seen) = proxied(&t, vec![], &["upload", &text(dir.path())]);
-    assert_case("AS-34", &out, &[("<DIR>", &text(dir.path()))]);
-    untouched(&t, &seen);
+    let (out, dir) = with_a_file_named("app\nevil.js".as_ref(), "bi-ctrl");
+    assert_case("AS-34", &out, &[("<DIR>", &dir)]);
 }
 
 #[test]
